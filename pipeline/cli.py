@@ -1,0 +1,94 @@
+"""The `atlas` command: fetch, build, up (build if needed, then serve), info."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import config
+from .errors import AtlasError
+
+
+def _mirror(args) -> Path | None:
+    m = getattr(args, "mirror", None) or os.environ.get("ATLAS_MIRROR")
+    return Path(m) if m else None
+
+
+def cmd_fetch(args) -> int:
+    from .fetch import fetch
+    rep = fetch(mirror=_mirror(args), allow_download=not args.offline)
+    print(f"raw cache {config.raw_dir()}: {len(rep.present)} present, {len(rep.copied)} copied from mirror, "
+          f"{len(rep.downloaded)} downloaded")
+    for w in rep.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .build import build, print_summary
+    res = build(out=Path(args.out) if args.out else None, mirror=_mirror(args))
+    print_summary(res)
+    return 0
+
+
+def _needs_build(mirror: Path | None) -> tuple[bool, object]:
+    from .build import fingerprint, stored_fingerprint
+    from .fetch import fetch
+    rep = fetch(mirror=mirror, progress=False)
+    return stored_fingerprint() != fingerprint(rep.checksums), rep
+
+
+def cmd_up(args) -> int:
+    from .build import build, print_summary
+    need, rep = _needs_build(_mirror(args))
+    if need or args.rebuild:
+        print_summary(build(mirror=_mirror(args), fetch_report=rep))
+    else:
+        print(f"warehouse {config.warehouse_path()} is up to date (sources and code unchanged)")
+    if args.no_serve:
+        return 0
+    cmd = [sys.executable, "-m", "streamlit", "run", str(config.ROOT / "streamlit_app.py"),
+           "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return subprocess.call(cmd)
+
+
+def cmd_info(args) -> int:
+    import duckdb
+    con = duckdb.connect(str(config.warehouse_path()), read_only=True)
+    for row in con.execute("SELECT * FROM build_info").df().to_dict("records"):
+        for k, v in row.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="atlas", description="Infant care-entry atlas: ETL and app")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("fetch", help="fill data/raw/ from the mirror or by download, checking checksums")
+    f.add_argument("--mirror", help="folder holding the official files (default: $ATLAS_MIRROR)")
+    f.add_argument("--offline", action="store_true", help="never download")
+    f.set_defaults(func=cmd_fetch)
+    b = sub.add_parser("build", help="build data/atlas.duckdb (runs fetch if needed)")
+    b.add_argument("--mirror")
+    b.add_argument("--out", help="warehouse path (default data/atlas.duckdb)")
+    b.set_defaults(func=cmd_build)
+    u = sub.add_parser("up", help="build if sources or code changed, then start the app")
+    u.add_argument("--mirror")
+    u.add_argument("--port", type=int, default=8501)
+    u.add_argument("--rebuild", action="store_true")
+    u.add_argument("--no-serve", action="store_true", help="build if needed but do not start the app")
+    u.set_defaults(func=cmd_up)
+    i = sub.add_parser("info", help="print build information of the warehouse")
+    i.set_defaults(func=cmd_info)
+    args = p.parse_args(argv)
+    try:
+        return args.func(args)
+    except AtlasError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""The build context handed to every parser and post-processing step."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .registry import Source
+
+
+@dataclass
+class BuildContext:
+    con: duckdb.DuckDBPyConnection
+    raw: Path
+    sources: dict[str, Source]
+    warnings: list[str] = field(default_factory=list)
+    used_sources: set[str] = field(default_factory=set)
+    indicator_frames: list[pd.DataFrame] = field(default_factory=list)
+
+    def path(self, source_id: str) -> Path:
+        src = self.sources[source_id]
+        self.used_sources.add(source_id)
+        return self.raw / src.path
+
+    def rel(self, source_id: str) -> str:
+        """The file name users see in messages (relative path inside the raw directory)."""
+        return self.sources[source_id].path
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def put(self, name: str, df: pd.DataFrame) -> None:
+        """Write (replace) a table in the warehouse being built."""
+        self.con.register("_put_df", df)
+        try:
+            self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _put_df')
+        finally:
+            self.con.unregister("_put_df")
+
+    def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def add_indicators(self, df: pd.DataFrame) -> None:
+        """Queue rows for indicator_values (columns as in the warehouse contract)."""
+        self.indicator_frames.append(df)

@@ -1,0 +1,56 @@
+"""The source registry (data/sources.toml) and measure registry (data/measures.toml)."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import config
+
+SOURCE_FIELDS = ("id", "family", "title", "publisher", "edition", "licence", "landing_page", "url", "path", "sha256")
+MEASURE_FIELDS = ("measure_id", "title", "definition", "numerator", "denominator", "unit", "multiplier",
+                  "polarity", "source_ids", "caveats")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    family: str
+    title: str
+    publisher: str
+    edition: str
+    licence: str
+    landing_page: str
+    url: str
+    path: str
+    sha256: str
+
+
+def load_sources(path: Path | None = None) -> dict[str, Source]:
+    path = path or config.sources_toml()
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, Source] = {}
+    for i, entry in enumerate(doc.get("source", []), start=1):
+        missing = [f for f in SOURCE_FIELDS if f not in entry]
+        if missing:
+            raise ValueError(f"{path}: source entry {i} lacks {', '.join(missing)}")
+        if entry["id"] in out:
+            raise ValueError(f"{path}: duplicate source id {entry['id']!r}")
+        out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS})
+    return out
+
+
+def load_measures(path: Path | None = None) -> list[dict]:
+    path = path or config.measures_toml()
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    rows = []
+    seen = set()
+    for i, m in enumerate(doc.get("measure", []), start=1):
+        missing = [f for f in MEASURE_FIELDS if f not in m]
+        if missing:
+            raise ValueError(f"{path}: measure entry {i} lacks {', '.join(missing)}")
+        if m["measure_id"] in seen:
+            raise ValueError(f"{path}: duplicate measure_id {m['measure_id']!r}")
+        seen.add(m["measure_id"])
+        rows.append(m)
+    return rows

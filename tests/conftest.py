@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mirror_path() -> Path | None:
+    m = os.environ.get("ATLAS_MIRROR")
+    cands = [Path(m)] if m else []
+    cands.append(ROOT.parent / "shared" / "data" / "raw")
+    for c in cands:
+        if c.is_dir():
+            return c.resolve()
+    return None
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    m = mirror_path()
+    if m is None:
+        pytest.skip("raw mirror not available (set ATLAS_MIRROR)")
+    return m
+
+
+@pytest.fixture(scope="session")
+def warehouse(mirror, tmp_path_factory) -> Path:
+    """Build the real warehouse once per test session (from the mirror into a temporary raw cache)."""
+    d = tmp_path_factory.mktemp("wh")
+    out = d / "atlas.duckdb"
+    env = dict(os.environ, ATLAS_RAW=str(d / "raw"), ATLAS_MIRROR=str(mirror), ATLAS_WAREHOUSE=str(out))
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "build"], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stderr + r.stdout
+    return out
+
+
+@pytest.fixture()
+def con(warehouse):
+    import duckdb
+    c = duckdb.connect(str(warehouse), read_only=True)
+    yield c
+    c.close()
+
+
+def run_atlas(args: list[str], env_extra: dict, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **env_extra)
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def copy_mirror(mirror: Path, dest: Path) -> Path:
+    shutil.copytree(mirror, dest)
+    for p in dest.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    return dest
