@@ -50,7 +50,8 @@ def _modules(package: str, attr: str, first: list[str]) -> list:
 def code_fingerprint() -> str:
     h = hashlib.sha256()
     files = sorted([*config.ROOT.joinpath("pipeline").rglob("*.py"), *config.ROOT.joinpath("geo").rglob("*.py"),
-                    *config.DATA.glob("*.toml"), *config.DATA.glob("*.csv")])
+                    *config.DATA.glob("*.toml"), *config.DATA.glob("measures/*.toml"),
+                    *config.DATA.glob("*.csv")])
     for f in files:
         h.update(str(f.relative_to(config.ROOT)).encode())
         h.update(f.read_bytes())

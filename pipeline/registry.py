@@ -40,11 +40,23 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
     return out
 
 
-def load_measures(path: Path | None = None) -> list[dict]:
-    path = path or config.measures_toml()
-    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+def measure_files() -> list[Path]:
+    """data/measures.toml, then every data/measures/*.toml (one file per measure family), in name order."""
+    extra = sorted((config.DATA / "measures").glob("*.toml")) if (config.DATA / "measures").is_dir() else []
+    return [config.measures_toml(), *extra]
+
+
+def load_measures(paths: list[Path] | None = None) -> list[dict]:
     rows = []
     seen = set()
+    for path in paths or measure_files():
+        rows.extend(_load_measure_file(path, seen))
+    return rows
+
+
+def _load_measure_file(path: Path, seen: set) -> list[dict]:
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    rows = []
     for i, m in enumerate(doc.get("measure", []), start=1):
         missing = [f for f in MEASURE_FIELDS if f not in m]
         if missing:
