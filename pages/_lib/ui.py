@@ -1,0 +1,85 @@
+"""Shared page furniture: definitions near charts, 'not in this build' notices, table alternatives."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from . import data
+
+HEADLINE_NOTE = ("**Infant care starts** counts children who *started to be looked after aged under 1*: all under-1s "
+                 "(not only newborns) and every legal route into care. It is not the number of newborns in care "
+                 "proceedings. Behind each figure are mothers, babies and families; high figures point to where "
+                 "support is most needed, not to blame.")
+
+
+def guard() -> None:
+    """Stop the page with a clear message if there is no warehouse."""
+    try:
+        data.token()
+    except data.WarehouseMissing as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+def not_in_build(what: str, needs: str) -> None:
+    st.info(f"**{what}** is not available in this build (it needs {needs}). Rebuild the warehouse once that "
+            "part of the pipeline is present.", icon="ℹ️")
+
+
+def measure_label(mid: str) -> str:
+    m = data.measure(mid)
+    return m.get("short_title") or mid
+
+
+def definition(mid: str, expanded: bool = False) -> None:
+    m = data.measure(mid)
+    if not m:
+        return
+    with st.expander(f"Definition and caveats: {m['short_title']}", expanded=expanded):
+        st.markdown(f"**{m['title']}** (`{mid}`)")
+        st.markdown(f"**Definition.** {m['definition']}")
+        if m.get("numerator"):
+            st.markdown(f"**Numerator.** {m['numerator']}")
+        if m.get("denominator"):
+            st.markdown(f"**Denominator.** {m['denominator']}")
+        st.markdown(f"**Unit.** {m['unit']}")
+        if m.get("caveats"):
+            st.markdown(f"**Caveats.** {m['caveats']}")
+        if m.get("official") is False:
+            st.markdown("_Not an official statistic: derived for this atlas._")
+
+
+def table_alternative(df: pd.DataFrame, label: str = "Table of the data in this chart", expanded: bool = False,
+                      key: str | None = None) -> None:
+    with st.expander(label, expanded=expanded):
+        st.dataframe(df, hide_index=True, width="stretch", key=key)
+
+
+def status_table(df: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Readable table for a map / chart: value, CI, count, status (no suppressed value ever shown)."""
+    cols = {"area_name": "Area", "area_code": "Code", "value": f"Value ({unit})" if unit else "Value",
+            "lower_95": "95% CI lower", "upper_95": "95% CI upper", "numerator": "Count",
+            "denominator": "Denominator", "sig_england_95": "vs England (95%)", "status": "Status", "note": "Note"}
+    d = df[[c for c in cols if c in df]].copy()
+    if "status" in d:
+        d["status"] = d["status"].map(data.STATUS_LABELS).fillna(d["status"])
+        mask = df["status"].eq("suppressed")
+        for c in ("value", "numerator", "lower_95", "upper_95"):
+            if c in d:
+                d.loc[mask, c] = None
+    if "sig_england_95" in d and d["sig_england_95"].isna().all():
+        d = d.drop(columns="sig_england_95")
+    for c in ("lower_95", "upper_95"):
+        if c in d and d[c].isna().all():
+            d = d.drop(columns=c)
+    return d.rename(columns=cols)
+
+
+def print_css() -> None:
+    st.markdown("""<style>
+    @media print {
+      [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], .stDeployButton { display: none !important; }
+      .block-container { padding-top: 0 !important; max-width: 100% !important; }
+      details { display: block; }
+    }
+    </style>""", unsafe_allow_html=True)
