@@ -21,7 +21,7 @@ st.set_page_config(page_title="Infants entering care: LA atlas", page_icon="🗺
 PAGES = [
     st.Page("pages/map.py", title="Map", url_path="map", default=True),
     st.Page("pages/trends.py", title="Trends", url_path="trends"),
-    st.Page("pages/north_south.py", title="North–south & deprivation", url_path="north-south"),
+    st.Page("pages/north_south.py", title="North–south & deprivation", url_path="north_south"),
     st.Page("pages/compare.py", title="Compare areas", url_path="compare"),
     st.Page("pages/profile.py", title="Area profile", url_path="profile"),
     st.Page("pages/services.py", title="Services", url_path="services"),

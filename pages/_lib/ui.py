@@ -13,7 +13,15 @@ HEADLINE_NOTE = ("**Infant care starts** counts children who *started to be look
 
 
 def guard() -> None:
-    """Stop the page with a clear message if there is no warehouse."""
+    """Run the page inside the app's st.navigation, and stop with a clear message if there is no warehouse.
+
+    Streamlit's legacy multipage mode (a `pages/` folder next to the entry script) can run a page file directly
+    on the first request to a server process (before streamlit_app.py has called st.navigation). Switch the
+    legacy mode off and rerun so the page is served through streamlit_app.py (its navigation, titles, URLs)."""
+    from streamlit.runtime.pages_manager import PagesManager
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     try:
         data.token()
     except data.WarehouseMissing as exc:
