@@ -48,7 +48,8 @@ else:
             labels = df.merge(g[["area_code", "rep_lon", "rep_lat"]], on="area_code")
             labels = labels[labels["sig_england_95"].isin(["higher", "lower"])]
             labels = labels.assign(symbol=labels["sig_england_95"].map(charts.SIG_SYMBOL))
-    fig = charts.choropleth(df, layer, mode=mode, unit=unit, label_points=labels)
+    fig = charts.memo(("map", data.token(), mid, int(year), mode, level, layer["layer_id"]),
+                      lambda: charts.choropleth(df, layer, mode=mode, unit=unit, label_points=labels))
     event = st.plotly_chart(fig, key="map_chart", on_select="rerun", selection_mode="points",
                             width="stretch", config={"scrollZoom": False, "displaylogo": False})
     points = (event or {}).get("selection", {}).get("points", []) if event else []

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 
-def _square(lon, lat, w=0.28, h=0.18):
+def _square(lon, lat, w=0.3, h=0.45):
     return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + w, lat], [lon + w, lat + h], [lon, lat + h],
                                                 [lon, lat]]]}
 
@@ -43,7 +43,7 @@ def with_geometry(src: Path, dest: Path) -> tuple[Path, bool]:
                 feats.append({"type": "Feature", "id": r.area_code,
                               "properties": {"area_code": r.area_code, "area_name": r.area_name},
                               "geometry": _square(lon, lat)})
-                geo.setdefault(r.area_code, (r.area_code, r.area_name, r.region_code, lon + 0.14, lat + 0.09))
+                geo.setdefault(r.area_code, (r.area_code, r.area_name, r.region_code, lon + 0.15, lat + 0.22))
             gj = json.dumps({"type": "FeatureCollection", "features": feats})
             lid = f"synthetic_la_{year}"
             layers.append((lid, year, "England", "la", len(feats), len(gj), gj))

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+import streamlit as st
 
 MISSING_COLOUR = "#cfcfcf"
 MISSING_LABEL = "No value (suppressed / not available)"
@@ -78,55 +79,93 @@ def quantile_bands(values: pd.Series, k: int = 5) -> pd.Series:
     return cats.map(labels).astype(str)
 
 
+def _subset(layer: dict, codes) -> dict:
+    """GeoJSON with only these features (each trace carries only its own polygons: the payload stays 1x)."""
+    by_id = layer.get("_by_id")
+    if by_id is None:
+        by_id = {str(f.get("id")): f for f in layer["geojson"]["features"]}
+        layer["_by_id"] = by_id
+    return {"type": "FeatureCollection", "features": [by_id[c] for c in codes if c in by_id]}
+
+
+def _customdata(d: pd.DataFrame):
+    return d[_HOVER_COLS].to_numpy(dtype=object)
+
+
 def choropleth(df: pd.DataFrame, layer: dict, *, mode: str = "continuous", title: str = "", unit: str = "",
                label_points: pd.DataFrame | None = None, height: int = 620, color_col: str = "value",
                scale=None, midpoint=None) -> go.Figure:
-    """LA or region choropleth. df: one row per area (area_code, area_name, value, numerator, status, CIs, sig).
+    """LA or region choropleth (MapLibre `choroplethmap` traces on the `white-bg` style: no tiles, no internet).
 
-    mode: 'continuous' (viridis colour bar), 'quantile' (quintile bands, legend) or 'significance' (vs England)."""
+    df: one row per area (area_code, area_name, value, numerator, status, CIs, sig).
+    mode: 'continuous' (viridis colour bar), 'quantile' (quintile bands, legend) or 'significance' (vs England).
+    Areas without a value are one grey trace with its own legend entry."""
     codes = layer["codes"]
     d = _hover_frame(df[df["area_code"].isin(codes)])
     ok = d[d[color_col].notna()]
     miss = d[d[color_col].isna()]
     no_row = sorted(codes - set(d["area_code"]))
-    common = dict(geojson=layer["geojson"], locations="area_code", featureidkey="id", map_style="white-bg",
-                  center=layer["center"], zoom=layer["zoom"], custom_data=_HOVER_COLS, opacity=0.9)
+    line = dict(width=0.4, color="#ffffff")
+    traces = []
+
+    def cat_trace(part: pd.DataFrame, name: str, colour: str):
+        locs = list(part["area_code"])
+        return go.Choroplethmap(geojson=_subset(layer, locs), locations=locs, featureidkey="id",
+                                z=[1] * len(locs), colorscale=[[0, colour], [1, colour]], showscale=False,
+                                name=name, showlegend=True, marker_line=line, marker_opacity=0.9,
+                                customdata=_customdata(part), hovertemplate=_HOVER, legendgroup=name)
     if mode == "quantile" and len(ok):
         ok = ok.assign(band=quantile_bands(ok[color_col]))
         order = sorted(ok["band"].unique(), key=lambda s: float(s.split(" – ")[0].replace(",", "")))
         cols = px.colors.sample_colorscale("Viridis", [i / max(1, len(order) - 1) for i in range(len(order))])
-        fig = px.choropleth_map(ok, color="band", category_orders={"band": order},
-                                color_discrete_sequence=cols, labels={"band": unit or "band"}, **common)
+        for band, colour in zip(order, cols):
+            traces.append(cat_trace(ok[ok["band"] == band], f"{band} {unit}".strip(), colour))
     elif mode == "significance" and len(ok):
-        ok = ok.assign(sig=ok["sig_txt"].where(ok["sig_txt"] != "not computed", SIG_LABELS["not_compared"]))
-        fig = px.choropleth_map(ok, color="sig", color_discrete_map=SIG_COLOURS,
-                                category_orders={"sig": list(SIG_COLOURS)}, labels={"sig": "vs England"}, **common)
+        sig = ok["sig_txt"].where(ok["sig_txt"] != "not computed", SIG_LABELS["not_compared"])
+        for label, colour in SIG_COLOURS.items():
+            part = ok[sig == label]
+            if len(part):
+                traces.append(cat_trace(part, label, colour))
     elif len(ok):
-        fig = px.choropleth_map(ok, color=color_col, color_continuous_scale=scale or "Viridis",
-                                color_continuous_midpoint=midpoint, labels={color_col: unit or "value"}, **common)
-    else:
-        fig = go.Figure()
-        fig.update_layout(map=dict(style="white-bg", center=layer["center"], zoom=layer["zoom"]))
-    fig.update_traces(hovertemplate=_HOVER, marker_line_width=0.4, marker_line_color="#ffffff")
+        locs = list(ok["area_code"])
+        traces.append(go.Choroplethmap(
+            geojson=_subset(layer, locs), locations=locs, featureidkey="id", z=ok[color_col].astype(float),
+            colorscale=scale or "Viridis", zmid=midpoint, marker_line=line, marker_opacity=0.9,
+            colorbar=dict(title=dict(text=unit or "value", side="right"), thickness=14), name=unit or "value",
+            customdata=_customdata(ok), hovertemplate=_HOVER, showlegend=False))
     if len(miss) or no_row:
         locs = list(miss["area_code"]) + no_row
         names = list(miss["area_name"]) + no_row
         status = list(miss["status_txt"]) + ["no row in the warehouse"] * len(no_row)
-        fig.add_trace(go.Choroplethmap(
-            geojson=layer["geojson"], locations=locs, featureidkey="id", z=[0] * len(locs),
+        traces.append(go.Choroplethmap(
+            geojson=_subset(layer, locs), locations=locs, featureidkey="id", z=[0] * len(locs),
             colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]], showscale=False, name=MISSING_LABEL,
-            showlegend=True, marker_line_width=0.4, marker_line_color="#ffffff",
+            showlegend=True, marker_line=line,
             customdata=np.array([names, status], dtype=object).T,
             hovertemplate="<b>%{customdata[0]}</b> (%{location})<br>%{customdata[1]}<extra></extra>"))
     if label_points is not None and len(label_points):
-        fig.add_trace(go.Scattermap(lon=label_points["rep_lon"], lat=label_points["rep_lat"], mode="text",
+        traces.append(go.Scattermap(lon=label_points["rep_lon"], lat=label_points["rep_lat"], mode="text",
                                     text=label_points["symbol"], textfont=dict(size=11, color="#000000"),
-                                    name="Symbols: ▲ higher ● similar ▼ lower", hoverinfo="skip", showlegend=True))
-    fig.update_layout(margin=dict(l=0, r=0, t=30 if title else 0, b=0), height=height, title=title or None,
+                                    name="Symbols: ▲ higher ▼ lower than England", hoverinfo="skip",
+                                    showlegend=True))
+    fig = go.Figure(traces)
+    fig.update_layout(map=dict(style="white-bg", center=layer["center"], zoom=layer["zoom"]),
+                      margin=dict(l=0, r=0, t=30 if title else 0, b=0), height=height, title=title or None,
                       legend=dict(orientation="v", yanchor="top", y=0.99, xanchor="left", x=0.01,
                                   bgcolor="rgba(255,255,255,0.85)"),
-                      clickmode="event+select", dragmode=False, uirevision="map")
+                      clickmode="event+select", uirevision="map")
     return fig
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _memo(key: tuple, _build):
+    return _build()
+
+
+def memo(key: tuple, build):
+    """Build a figure once per key (include data.token() in the key) and reuse it: figures are never mutated
+    after building, so a change back to a seen measure/year costs no figure construction."""
+    return _memo(key, build)
 
 
 def add_points(fig: go.Figure, pts: pd.DataFrame, name: str = "Mother and baby units") -> go.Figure:

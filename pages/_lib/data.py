@@ -141,10 +141,14 @@ def measure_ids() -> list[str]:
     return list(measures()["measure_id"])
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _measure_dicts(tok: str) -> dict[str, dict]:
+    return {r["measure_id"]: r for r in _measures(tok).to_dict("records")}
+
+
 def measure(measure_id: str) -> dict:
-    m = measures()
-    row = m[m["measure_id"] == measure_id]
-    return row.iloc[0].to_dict() if len(row) else {}
+    """Registry row of one measure (a shared read-only dict: do not modify)."""
+    return _measure_dicts(token()).get(measure_id, {})
 
 
 def map_measure_ids() -> list[str]:
@@ -192,9 +196,15 @@ def areas() -> pd.DataFrame:
     return _areas(token())
 
 
-def area_names() -> dict[str, str]:
-    a = areas()
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _area_names(tok: str) -> dict[str, str]:
+    a = _areas(tok)
     return dict(zip(a["area_code"], a["area_name"]))
+
+
+def area_names() -> dict[str, str]:
+    """code -> name for every area (a shared read-only dict: do not modify)."""
+    return _area_names(token())
 
 
 def la_codes(current_only: bool = False) -> list[str]:
