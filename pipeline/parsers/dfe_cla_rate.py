@@ -1,0 +1,45 @@
+"""DfE children looked after: number and rate per 10,000 children aged 0-17 (EES, reporting year 2025 edition,
+2021-2025).
+
+Staging `stg_cla_rate_10k`: one row per area x year x population_type (children starting to be looked after during
+the year / looked after on 31 March / ceasing), with the count, DfE's population estimate and DfE's published
+(rounded) rate. Quirk: in this file `la_name` comes *before* `new_la_code` (other EES files have it after); columns
+are read by name, so the order does not matter, but a positional reader would swap name and code.
+"""
+from __future__ import annotations
+
+from ..context import BuildContext
+from ..errors import SourceError
+from .geography import CodeHarmoniser
+from ._ees import read_ees_long
+
+SID = "dfe_cla_rate_10k"
+TYPES = {"Children starting to be looked after each year": "starting",
+         "Children looked after on 31 March each year": "at_31_march",
+         "Children ceasing to be looked after each year": "ceasing"}
+
+
+def load(ctx: BuildContext) -> None:
+    harm = CodeHarmoniser(ctx)
+    df = read_ees_long(ctx, SID, ["children_count", "population_estimate", "rate_per_10000"],
+                       extra_keys=["population_type"], integer=False, harm=harm)
+    bad = df[~df["population_type"].isin(TYPES)]
+    if len(bad):
+        r = bad.iloc[0]
+        raise SourceError(SID, ctx.rel(SID), "unknown population_type", column="population_type", row=int(r["line"]),
+                          value=r["population_type"])
+    df["population_type"] = df["population_type"].map(TYPES)
+    wide = df.pivot_table(index=["year", "level", "area_code", "published_code", "population_type", "line"],
+                          columns="variable", values=["value", "status", "note"], aggfunc="first")
+    wide.columns = [f"{v}_{k}" for k, v in wide.columns]
+    wide = wide.reset_index()
+    keep = ["year", "level", "area_code", "published_code", "population_type", "line"]
+    out = wide[keep].copy()
+    out["count"] = wide["children_count_value"]
+    out["count_status"] = wide["children_count_status"]
+    out["count_note"] = wide["children_count_note"]
+    out["population"] = wide["population_estimate_value"]
+    out["population_status"] = wide["population_estimate_status"]
+    out["published_rate"] = wide["rate_per_10000_value"]
+    out["source_id"] = SID
+    ctx.put("stg_cla_rate_10k", out)
