@@ -13,19 +13,20 @@ def rate_rows(measure_id: str, num: pd.DataFrame, den: dict, multiplier: float, 
 
     A count that is not `ok` keeps its status and reason; a missing denominator gives `not_available`.
     """
-    out = []
-    for r in num.itertuples(index=False):
-        base = dict(area_code=r.area_code, year=int(r.year),
-                    period_label=period_label(int(r.year)) if period_label else str(r.year), source_id=r.source_id)
-        if r.status != "ok":
-            out.append(dict(base, status=r.status, note=r.note))
-            continue
-        d = den.get((r.area_code, int(r.year)))
-        if d is None or pd.isna(d) or d <= 0:
-            out.append(dict(base, numerator=r.value, status="not_available",
-                            note=join_notes(r.note, "no denominator for this area and year")))
-            continue
-        out.append(dict(base, value=r.value / d * multiplier, numerator=r.value, denominator=d, status="ok",
-                        note=join_notes(r.note, den_note)))
-    df = pd.DataFrame(out)
-    return iv_frame(measure_id=measure_id, **{c: df[c] for c in df.columns if c in IV_COLS})
+    d = num.reset_index(drop=True).copy()
+    d["year"] = d["year"].astype(int)
+    keys = list(zip(d["area_code"], d["year"]))
+    dv = pd.Series([den.get(k) for k in keys], dtype=float)
+    ok = d["status"].eq("ok")
+    has = ok & dv.notna() & (dv > 0)
+    miss = ok & ~has
+    out = pd.DataFrame({
+        "area_code": d["area_code"], "year": d["year"],
+        "period_label": d["year"].map(period_label) if period_label else d["year"].astype(str),
+        "value": (d["value"] / dv * multiplier).where(has),
+        "numerator": d["value"].where(ok), "denominator": dv.where(has),
+        "status": d["status"].where(~miss, "not_available"),
+        "note": [join_notes(n, "no denominator for this area and year") if m else (join_notes(n, den_note) if h else n)
+                 for n, m, h in zip(d["note"], miss, has)],
+        "source_id": d["source_id"]})
+    return iv_frame(measure_id=measure_id, **{c: out[c] for c in out.columns if c in IV_COLS})

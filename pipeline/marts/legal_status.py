@@ -38,25 +38,23 @@ def build(ctx: BuildContext) -> None:
     ctx.add_indicators(iv_frame(measure_id="cla_starts_all", area_code=tot["area_code"], year=tot["year"],
                                 period_label=tot["year"].map(fy_label), value=tot["value"], status=tot["status"],
                                 note=tot["note"], source_id=tot["source_id"]))
-    den = tot.set_index(["area_code", "year"])[["value", "status", "note", "source_id"]]
     for mid, ch in STATUSES.items():
         d = st[(st["cla_group"] == "Legal status") & (st["characteristic"] == ch)].merge(best, on=["area_code", "year"])
         d = d[d["edition_rank"] == d["best"]]
         lab = d["year"].map(fy_label)
         ctx.add_indicators(iv_frame(measure_id=mid, area_code=d["area_code"], year=d["year"], period_label=lab,
                                     value=d["value"], status=d["status"], note=d["note"], source_id=d["source_id"]))
-        rows = []
-        for r in d.itertuples(index=False):
-            base = dict(area_code=r.area_code, year=int(r.year), period_label=fy_label(int(r.year)),
-                        source_id=r.source_id)
-            t = den.loc[(r.area_code, r.year)] if (r.area_code, r.year) in den.index else None
-            if r.status != "ok":
-                rows.append(dict(base, status=r.status, note=r.note))
-            elif t is None or t["status"] != "ok" or not t["value"]:
-                rows.append(dict(base, numerator=r.value, status="not_available",
-                                 note=join_notes(r.note, "all-starts total not available")))
-            else:
-                rows.append(dict(base, value=r.value / t["value"] * 100, numerator=r.value, denominator=t["value"],
-                                 status="ok", note=join_notes(r.note, t["note"] if t["note"] != r.note else None)))
-        df = pd.DataFrame(rows)
+        m = d.merge(tot[["area_code", "year", "value", "status", "note"]], on=["area_code", "year"], how="left",
+                    suffixes=("", "_t"))
+        ok = m["status"].eq("ok")
+        has = ok & m["status_t"].eq("ok") & (m["value_t"] > 0)
+        miss = ok & ~has
+        df = pd.DataFrame({
+            "area_code": m["area_code"], "year": m["year"], "period_label": m["year"].map(fy_label),
+            "value": (m["value"] / m["value_t"] * 100).where(has), "numerator": m["value"].where(ok),
+            "denominator": m["value_t"].where(has), "status": m["status"].where(~miss, "not_available"),
+            "note": [join_notes(n, "all-starts total not available") if x else
+                     (join_notes(n, nt if nt != n else None) if h else n)
+                     for n, nt, x, h in zip(m["note"], m["note_t"], miss, has)],
+            "source_id": m["source_id"]})
         ctx.add_indicators(iv_frame(measure_id=f"{mid}_share", **{c: df[c] for c in df.columns}))
