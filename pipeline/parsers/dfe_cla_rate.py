@@ -8,6 +8,8 @@ are read by name, so the order does not matter, but a positional reader would sw
 """
 from __future__ import annotations
 
+import pandas as pd
+
 from ..context import BuildContext
 from ..errors import SourceError
 from .geography import CodeHarmoniser
@@ -29,17 +31,11 @@ def load(ctx: BuildContext) -> None:
         raise SourceError(SID, ctx.rel(SID), "unknown population_type", column="population_type", row=int(r["line"]),
                           value=r["population_type"])
     df["population_type"] = df["population_type"].map(TYPES)
-    wide = df.pivot_table(index=["year", "level", "area_code", "published_code", "population_type", "line"],
-                          columns="variable", values=["value", "status", "note"], aggfunc="first")
-    wide.columns = [f"{v}_{k}" for k, v in wide.columns]
-    wide = wide.reset_index()
     keep = ["year", "level", "area_code", "published_code", "population_type", "line"]
-    out = wide[keep].copy()
-    out["count"] = wide["children_count_value"]
-    out["count_status"] = wide["children_count_status"]
-    out["count_note"] = wide["children_count_note"]
-    out["population"] = wide["population_estimate_value"]
-    out["population_status"] = wide["population_estimate_status"]
-    out["published_rate"] = wide["rate_per_10000_value"]
+    part = {v: g.set_index(keep)[["value", "status", "note"]] for v, g in df.groupby("variable")}
+    c, p, r = part["children_count"], part["population_estimate"], part["rate_per_10000"]
+    out = pd.DataFrame({"count": c["value"], "count_status": c["status"], "count_note": c["note"],
+                        "population": p["value"], "population_status": p["status"],
+                        "published_rate": r["value"]}).reset_index()
     out["source_id"] = SID
     ctx.put("stg_cla_rate_10k", out)
