@@ -27,9 +27,15 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .build import build, print_summary
-    res = build(out=Path(args.out) if args.out else None, mirror=_mirror(args))
-    print_summary(res)
+    from .build import build, fingerprint, print_summary, stored_fingerprint
+    from .fetch import fetch
+    out = Path(args.out) if args.out else None
+    rep = fetch(mirror=_mirror(args))
+    if not args.force and stored_fingerprint(out) == fingerprint(rep.checksums):
+        print(f"warehouse {out or config.warehouse_path()} is up to date (sources and code unchanged); "
+              f"use --force to rebuild")
+        return 0
+    print_summary(build(out=out, mirror=_mirror(args), fetch_report=rep))
     return 0
 
 
@@ -73,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="build data/atlas.duckdb (runs fetch if needed)")
     b.add_argument("--mirror")
     b.add_argument("--out", help="warehouse path (default data/atlas.duckdb)")
+    b.add_argument("--force", action="store_true", help="rebuild even if sources and code are unchanged")
     b.set_defaults(func=cmd_build)
     u = sub.add_parser("up", help="build if sources or code changed, then start the app")
     u.add_argument("--mirror")
