@@ -60,6 +60,32 @@ def cmd_up(args) -> int:
     return subprocess.call(cmd)
 
 
+def cmd_import(args) -> int:
+    from .user_import import TEMPLATE, DisclosureRule, import_file
+    if args.template:
+        print(TEMPLATE, end="")
+        return 0
+    if not args.file or not args.name:
+        print("error: give FILE and --as NAME (or --template)", file=sys.stderr)
+        return 2
+    rule = DisclosureRule(min_count=args.suppress_min, max_count=args.suppress_max)
+    res, out = import_file(Path(args.file), args.name, max_bytes=int(args.max_mb * 1024 * 1024), rule=rule)
+    for n in res.notices:
+        print(f"notice: {n}")
+    if not res.ok:
+        print(f"error: {args.file}: {len(res.problems)} problem(s); nothing was written", file=sys.stderr)
+        for p in res.problems:
+            where = ", ".join(x for x in (f"row {p.row}" if p.row else "", f"column {p.column!r}" if p.column else "",
+                                          f"value {p.value!r}" if p.value not in (None, "") else "") if x)
+            print(f"  - {where + ': ' if where else ''}{p.problem}", file=sys.stderr)
+        return 2
+    v = res.values
+    print(f"imported {len(v)} rows ({v['measure_id'].nunique()} measure(s), {v['area_code'].nunique()} areas) "
+          f"into {out}; {int((v['status'] == 'suppressed').sum())} cells suppressed by disclosure control. "
+          f"User-supplied, not official statistics.")
+    return 0
+
+
 def cmd_info(args) -> int:
     import duckdb
     con = duckdb.connect(str(config.warehouse_path()), read_only=True)
@@ -87,6 +113,15 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--rebuild", action="store_true")
     u.add_argument("--no-serve", action="store_true", help="build if needed but do not start the app")
     u.set_defaults(func=cmd_up)
+    im = sub.add_parser("import", help="validate a user extract and store it in data/user/NAME.duckdb (never in the "
+                                       "official warehouse)")
+    im.add_argument("file", nargs="?")
+    im.add_argument("--as", dest="name", help="name of the user dataset (lower-case, digits, _)")
+    im.add_argument("--template", action="store_true", help="print a CSV template with three example rows")
+    im.add_argument("--max-mb", type=float, default=5.0, help="size limit in MB (default 5)")
+    im.add_argument("--suppress-min", type=int, default=1, help="disclosure control: smallest count suppressed (1)")
+    im.add_argument("--suppress-max", type=int, default=4, help="disclosure control: largest count suppressed (4)")
+    im.set_defaults(func=cmd_import)
     i = sub.add_parser("info", help="print build information of the warehouse")
     i.set_defaults(func=cmd_info)
     args = p.parse_args(argv)
