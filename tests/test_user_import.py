@@ -13,6 +13,7 @@ from tests.conftest import run_atlas
 from tests.helpers import FIXTURES
 
 pytestmark = pytest.mark.integration
+pytest.importorskip("pipeline.stats", reason="statistics layer not merged yet")
 HDR = "area_code,year,measure,numerator,denominator\n"
 
 
