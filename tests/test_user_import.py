@@ -91,19 +91,19 @@ def test_old_la_codes_and_period_labels(con, userdir, warehouse):
 
 
 INVALID = {
-    "unknown code": (HDR + "E06999999,2020,newborn_s31,5,100\n").encode(), ("area_code", "unknown area code"),
-    "wrong vintage": (HDR + "E06000058,2015,newborn_s31,5,100\n").encode(), ("area_code", "not in force"),
-    "negative count": (HDR + "E06000009,2020,newborn_s31,-5,100\n").encode(), ("numerator", "negative"),
-    "text in counts": (HDR + "E06000009,2020,newborn_s31,five,100\n").encode(), ("numerator", "not a whole number"),
-    "duplicates": (HDR + "E06000009,2020,newborn_s31,5,100\nE06000009,2020,newborn_s31,6,100\n").encode(), ("area_code", "duplicate of row 2"),
-    "missing column": b"area_code,year,measure\nE06000009,2020,newborn_s31\n", ("numerator", "missing required column"),
-    "wrong encoding": (HDR + "E06000009,2020,newborn_s31,5,100\n").encode("utf-16"), (None, "UTF-16"),
-    "numerator > denominator": (HDR + "E06000009,2020,newborn_s31,500,100\n").encode(), ("numerator", "greater than the denominator"),
-    "empty file": b"", (None, "empty"),
-    "header only": HDR.encode(), (None, "no data rows"),
-    "bad year": (HDR + "E06000009,1890,newborn_s31,5,100\n").encode(), ("year", "outside"),
-    "official id clash": (HDR + "E06000009,2020,cla_starts_u1,5,100\n").encode(), ("measure", "official measure"),
-    "bad measure id": (HDR + "E06000009,2020,Robert'); DROP TABLE areas;--,5,100\n").encode(), ("measure", "lower-case"),
+    "unknown code": ((HDR + "E06999999,2020,newborn_s31,5,100\n").encode(), ("area_code", "unknown area code")),
+    "wrong vintage": ((HDR + "E06000058,2015,newborn_s31,5,100\n").encode(), ("area_code", "not in force")),
+    "negative count": ((HDR + "E06000009,2020,newborn_s31,-5,100\n").encode(), ("numerator", "negative")),
+    "text in counts": ((HDR + "E06000009,2020,newborn_s31,five,100\n").encode(), ("numerator", "not a whole number")),
+    "duplicates": ((HDR + "E06000009,2020,newborn_s31,5,100\nE06000009,2020,newborn_s31,6,100\n").encode(), ("area_code", "duplicate of row 2")),
+    "missing column": (b"area_code,year,measure\nE06000009,2020,newborn_s31\n", ("numerator", "missing required column")),
+    "wrong encoding": ((HDR + "E06000009,2020,newborn_s31,5,100\n").encode("utf-16"), (None, "UTF-16")),
+    "numerator > denominator": ((HDR + "E06000009,2020,newborn_s31,500,100\n").encode(), ("numerator", "greater than the denominator")),
+    "empty file": (b"", (None, "empty")),
+    "header only": (HDR.encode(), (None, "no data rows")),
+    "bad year": ((HDR + "E06000009,1890,newborn_s31,5,100\n").encode(), ("year", "outside")),
+    "official id clash": ((HDR + "E06000009,2020,cla_starts_u1,5,100\n").encode(), ("measure", "official measure")),
+    "bad measure id": ((HDR + "E06000009,2020,Robert'); DROP TABLE areas;--,5,100\n").encode(), ("measure", "lower-case")),
 }
 
 
