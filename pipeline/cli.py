@@ -86,6 +86,19 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    import duckdb
+    out = Path(args.dir)
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(config.warehouse_path()), read_only=True)
+    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema='main' "
+                                        "AND table_name NOT LIKE 'stg_%' ORDER BY 1").fetchall()]
+    for t in tables:
+        con.execute(f"COPY \"{t}\" TO '{(out / (t + '.parquet')).as_posix()}' (FORMAT PARQUET)")
+    print(f"exported {len(tables)} tables to {out}")
+    return 0
+
+
 def cmd_info(args) -> int:
     import duckdb
     con = duckdb.connect(str(config.warehouse_path()), read_only=True)
@@ -122,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     im.add_argument("--suppress-min", type=int, default=1, help="disclosure control: smallest count suppressed (1)")
     im.add_argument("--suppress-max", type=int, default=4, help="disclosure control: largest count suppressed (4)")
     im.set_defaults(func=cmd_import)
+    ex = sub.add_parser("export", help="export the warehouse's public tables as Parquet files (one per table)")
+    ex.add_argument("dir")
+    ex.set_defaults(func=cmd_export)
     i = sub.add_parser("info", help="print build information of the warehouse")
     i.set_defaults(func=cmd_info)
     args = p.parse_args(argv)
