@@ -15,6 +15,7 @@ Methods and references are in docs/methods.md. In short:
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,10 +204,12 @@ def poisson_trend(years, counts, denoms, level: float = 0.95) -> dict:
     if len(y) < 3 or np.all(y == 0):
         return out
     x = sm.add_constant(yrs - yrs.mean())
-    res = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(n)).fit()
-    disp = res.pearson_chi2 / res.df_resid if res.df_resid > 0 else 1.0
-    if disp > 1:
-        res = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(n)).fit(scale=disp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # perfect fit / separation warnings on flat or all-but-zero series
+        res = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(n)).fit()
+        disp = res.pearson_chi2 / res.df_resid if res.df_resid > 0 else 1.0
+        if disp > 1:
+            res = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(n)).fit(scale=disp)
     ci = res.conf_int(alpha=1 - level)[1]
     out.update(rate_ratio_per_year=float(np.exp(res.params[1])), rr_lower=float(np.exp(ci[0])),
                rr_upper=float(np.exp(ci[1])), p_value=float(res.pvalues[1]), dispersion=float(max(disp, 1.0)))

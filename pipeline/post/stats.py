@@ -71,7 +71,9 @@ def _confidence_intervals(iv: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame
     eng = val[val["area_code"] == ENGLAND].drop(columns="area_code").rename(columns={"value": "eng_value"})
     reg = val.rename(columns={"area_code": "region_code", "value": "reg_value"})
     df = df.merge(eng, on=key, how="left").merge(reg, on=key + ["region_code"], how="left")
-    is_rate = df["value_type"].isin(["rate", "proportion"])
+    # rate-like measures: rates / proportions published with numerators and denominators (others get NULL flags)
+    with_nd = set(df.loc[df["numerator"].notna() & df["denominator"].notna(), "measure_id"])
+    is_rate = df["value_type"].isin(["rate", "proportion"]) & df["measure_id"].isin(with_nd)
     for k in S.LEVELS:
         e = S.significance(df[f"lower_{k}"], df[f"upper_{k}"], df["eng_value"])
         r = S.significance(df[f"lower_{k}"], df[f"upper_{k}"], df["reg_value"])
