@@ -305,7 +305,12 @@ def fit_count_model(y, X: pd.DataFrame, offset, family: str = "poisson", level: 
     if family == "poisson":
         fam = sm.families.Poisson()
     elif family == "negative_binomial":
-        nb = sm.NegativeBinomial(y, X, offset=off, loglike_method="nb2").fit(disp=0, maxiter=200)
+        model = sm.NegativeBinomial(y, X, offset=off, loglike_method="nb2")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = model.fit(disp=0, maxiter=100, method="newton")
+            if not nb.mle_retvals.get("converged", False):
+                nb = model.fit(disp=0, maxiter=500, method="bfgs")
         alpha = float(nb.params["alpha"] if "alpha" in nb.params.index else nb.params.iloc[-1])
         fam = sm.families.NegativeBinomial(alpha=alpha)
     else:
