@@ -27,9 +27,15 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .build import build, print_summary
-    res = build(out=Path(args.out) if args.out else None, mirror=_mirror(args))
-    print_summary(res)
+    from .build import build, fingerprint, print_summary, stored_fingerprint
+    from .fetch import fetch
+    out = Path(args.out) if args.out else None
+    rep = fetch(mirror=_mirror(args))
+    if not args.force and stored_fingerprint(out) == fingerprint(rep.checksums):
+        print(f"warehouse {out or config.warehouse_path()} is up to date (sources and code unchanged); "
+              f"use --force to rebuild")
+        return 0
+    print_summary(build(out=out, mirror=_mirror(args), fetch_report=rep))
     return 0
 
 
@@ -54,6 +60,45 @@ def cmd_up(args) -> int:
     return subprocess.call(cmd)
 
 
+def cmd_import(args) -> int:
+    from .user_import import TEMPLATE, DisclosureRule, import_file
+    if args.template:
+        print(TEMPLATE, end="")
+        return 0
+    if not args.file or not args.name:
+        print("error: give FILE and --as NAME (or --template)", file=sys.stderr)
+        return 2
+    rule = DisclosureRule(min_count=args.suppress_min, max_count=args.suppress_max)
+    res, out = import_file(Path(args.file), args.name, max_bytes=int(args.max_mb * 1024 * 1024), rule=rule)
+    for n in res.notices:
+        print(f"notice: {n}")
+    if not res.ok:
+        print(f"error: {args.file}: {len(res.problems)} problem(s); nothing was written", file=sys.stderr)
+        for p in res.problems:
+            where = ", ".join(x for x in (f"row {p.row}" if p.row else "", f"column {p.column!r}" if p.column else "",
+                                          f"value {p.value!r}" if p.value not in (None, "") else "") if x)
+            print(f"  - {where + ': ' if where else ''}{p.problem}", file=sys.stderr)
+        return 2
+    v = res.values
+    print(f"imported {len(v)} rows ({v['measure_id'].nunique()} measure(s), {v['area_code'].nunique()} areas) "
+          f"into {out}; {int((v['status'] == 'suppressed').sum())} cells suppressed by disclosure control. "
+          f"User-supplied, not official statistics.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    import duckdb
+    out = Path(args.dir)
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(config.warehouse_path()), read_only=True)
+    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema='main' "
+                                        "AND table_name NOT LIKE 'stg_%' ORDER BY 1").fetchall()]
+    for t in tables:
+        con.execute(f"COPY \"{t}\" TO '{(out / (t + '.parquet')).as_posix()}' (FORMAT PARQUET)")
+    print(f"exported {len(tables)} tables to {out}")
+    return 0
+
+
 def cmd_info(args) -> int:
     import duckdb
     con = duckdb.connect(str(config.warehouse_path()), read_only=True)
@@ -73,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="build data/atlas.duckdb (runs fetch if needed)")
     b.add_argument("--mirror")
     b.add_argument("--out", help="warehouse path (default data/atlas.duckdb)")
+    b.add_argument("--force", action="store_true", help="rebuild even if sources and code are unchanged")
     b.set_defaults(func=cmd_build)
     u = sub.add_parser("up", help="build if sources or code changed, then start the app")
     u.add_argument("--mirror")
@@ -80,6 +126,18 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--rebuild", action="store_true")
     u.add_argument("--no-serve", action="store_true", help="build if needed but do not start the app")
     u.set_defaults(func=cmd_up)
+    im = sub.add_parser("import", help="validate a user extract and store it in data/user/NAME.duckdb (never in the "
+                                       "official warehouse)")
+    im.add_argument("file", nargs="?")
+    im.add_argument("--as", dest="name", help="name of the user dataset (lower-case, digits, _)")
+    im.add_argument("--template", action="store_true", help="print a CSV template with three example rows")
+    im.add_argument("--max-mb", type=float, default=5.0, help="size limit in MB (default 5)")
+    im.add_argument("--suppress-min", type=int, default=1, help="disclosure control: smallest count suppressed (1)")
+    im.add_argument("--suppress-max", type=int, default=4, help="disclosure control: largest count suppressed (4)")
+    im.set_defaults(func=cmd_import)
+    ex = sub.add_parser("export", help="export the warehouse's public tables as Parquet files (one per table)")
+    ex.add_argument("dir")
+    ex.set_defaults(func=cmd_export)
     i = sub.add_parser("info", help="print build information of the warehouse")
     i.set_defaults(func=cmd_info)
     args = p.parse_args(argv)

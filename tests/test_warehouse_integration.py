@@ -101,3 +101,10 @@ def test_measures_and_sources(con):
     assert m.at["cla_starts_u1", "first_year"] == 2011 and m.at["cla_starts_u1", "last_year"] == 2025
     assert con.execute("SELECT count(*) FROM sources WHERE sha256 IS NULL").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM build_info").fetchone()[0] == 1
+
+
+def test_all_nine_regions_every_year(con):
+    # regression: the SFR region letter C (Yorkshire and The Humber) was once dropped for 2011-2017
+    got = dict(con.execute("SELECT year, count(DISTINCT area_code) FROM indicator_values WHERE measure_id='cla_starts_u1' "
+                           "AND area_code LIKE 'E12%' AND status='ok' GROUP BY 1").fetchall())
+    assert got == {y: 9 for y in range(2011, 2026)}

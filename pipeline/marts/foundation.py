@@ -157,7 +157,27 @@ def imd2019(ctx: BuildContext) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def reference_tables(ctx: BuildContext) -> None:
+    """`area_dfe_codes` (DfE LA number <-> ONS code by year, as harmonised) and `births_denominators`
+    (the live-births denominator of every English area for each DfE year under the alignment rule)."""
+    codes = ctx.df("SELECT DISTINCT dfe_la_code, area_code, year FROM stg_cla_starts WHERE level = 'la'")
+    codes = (codes.groupby(["dfe_la_code", "area_code"], as_index=False)["year"].agg(["min", "max"])
+             .rename(columns={"min": "first_year", "max": "last_year"}))
+    ctx.put("area_dfe_codes", codes)
+    den = Denominators(ctx)
+    rows = []
+    for y in FY_YEARS:
+        d = fy_start(y)
+        areas = ctx.df("SELECT area_code FROM areas WHERE country = 'England' AND (valid_from IS NULL OR valid_from <= ?) "
+                       "AND (valid_to IS NULL OR valid_to >= ?)", [d, d])["area_code"]
+        for code in areas:
+            v, status, note, src = den.resolve(code, y)
+            rows.append(dict(area_code=code, year=y, denominator=v, status=status, note=note, source_id=src))
+    ctx.put("births_denominators", pd.DataFrame(rows))
+
+
 def build(ctx: BuildContext) -> None:
+    reference_tables(ctx)
     counts = cla_starts_u1(ctx)
     ctx.add_indicators(counts)
     ctx.add_indicators(live_births(ctx))

@@ -34,7 +34,7 @@ SFR_VARS = {
 }
 KEEP_GROUPS = {"Age group": "Age group", "Age on starting": "Age group", "Legal status": "Legal status"}
 EDITION_RANK = {"dfe_cla_starts_la_2025": 3, "dfe_cla_starts_la_2022": 2}  # SFR files rank 1
-SFR_REGION_LETTERS = set("ABDEFGJK")  # H, I = Inner/Outer London (not regions)
+SFR_REGION_LETTERS = set("ABCDEFGJK")  # H, I = Inner/Outer London (not regions); C = Yorkshire and The Humber
 COLS = ["source_id", "line", "year", "level", "dfe_la_code", "published_code", "area_code", "area_name",
         "cla_group", "characteristic", "value", "status", "note", "edition_rank"]
 

@@ -1,0 +1,44 @@
+"""Benchmark: full `atlas build` from a warm raw cache, and a no-op rebuild (nothing changed).
+
+Targets: full build <= 15 s on 2 cores; no-op rebuild <= 2 s.
+Usage: ATLAS_MIRROR=../shared/data/raw python benchmarks/build_time.py [--runs 3]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(args, env) -> float:
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(r.stderr)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    a = ap.parse_args()
+    mirror = os.environ.get("ATLAS_MIRROR", str(ROOT.parent / "shared/data/raw"))
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, ATLAS_MIRROR=mirror, ATLAS_RAW=f"{d}/raw", ATLAS_WAREHOUSE=f"{d}/atlas.duckdb")
+        cold = timed(["build"], env)  # fills the raw cache too
+        full = [timed(["build", "--force"], env) for _ in range(a.runs)]
+        noop = [timed(["build"], env) for _ in range(a.runs)]
+    print(f"first build incl. copying the raw cache: {cold:.2f} s")
+    print(f"full build, warm raw cache (median of {a.runs}): {statistics.median(full):.2f} s  (target <= 15 s)")
+    print(f"no-op rebuild (median of {a.runs}): {statistics.median(noop):.2f} s  (target <= 2 s)")
+
+
+if __name__ == "__main__":
+    main()
