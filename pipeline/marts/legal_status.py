@@ -1,0 +1,60 @@
+"""Legal status at the start of the period of care (all ages): children who started to be looked after, by LA,
+region and England, years ending 31 March 2011-2025, reusing the foundation's staging table `stg_cla_starts`
+(SFR 2011-2017 SCLA_ICO / SCLA_SEPO / SCLA_UPP / SCLA_S20 and the EES 'Legal status' rows 2018-2025, already
+harmonised to the codes in force each year).
+
+For each area and year one edition is used for both the numerator and the denominator (the newest edition that has
+the row: 2025 EES extract > 2022 EES file > SFR), so a share never mixes editions. Denominator = all children who
+started to be looked after in the year (SFR `CLA_startedYYYY`; EES legal-status `Total`).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..context import BuildContext
+from ..parsers.common import fy_label, join_notes
+from .common import iv_frame
+
+STATUSES = {
+    "cla_starts_ico": "Interim care order",
+    "cla_starts_epo": "Emergency protection order",
+    "cla_starts_police_protection": "Police protection in LA accommodation",
+    "cla_starts_s20": "Voluntary agreement under S20",
+}
+
+
+def _total(st: pd.DataFrame) -> pd.DataFrame:
+    sfr = st["source_id"].str.startswith("dfe_cla_sfr")
+    return st[(sfr & (st["cla_group"] == "Total")) | (~sfr & (st["cla_group"] == "Legal status")
+                                                       & (st["characteristic"] == "Total"))]
+
+
+def build(ctx: BuildContext) -> None:
+    st = ctx.df("SELECT * FROM stg_cla_starts WHERE cla_group IN ('Legal status', 'Total')")
+    tot = _total(st)
+    best = tot.groupby(["area_code", "year"])["edition_rank"].max().rename("best").reset_index()
+    tot = tot.merge(best, on=["area_code", "year"])
+    tot = tot[tot["edition_rank"] == tot["best"]].drop(columns="best")
+    ctx.add_indicators(iv_frame(measure_id="cla_starts_all", area_code=tot["area_code"], year=tot["year"],
+                                period_label=tot["year"].map(fy_label), value=tot["value"], status=tot["status"],
+                                note=tot["note"], source_id=tot["source_id"]))
+    for mid, ch in STATUSES.items():
+        d = st[(st["cla_group"] == "Legal status") & (st["characteristic"] == ch)].merge(best, on=["area_code", "year"])
+        d = d[d["edition_rank"] == d["best"]]
+        lab = d["year"].map(fy_label)
+        ctx.add_indicators(iv_frame(measure_id=mid, area_code=d["area_code"], year=d["year"], period_label=lab,
+                                    value=d["value"], status=d["status"], note=d["note"], source_id=d["source_id"]))
+        m = d.merge(tot[["area_code", "year", "value", "status", "note"]], on=["area_code", "year"], how="left",
+                    suffixes=("", "_t"))
+        ok = m["status"].eq("ok")
+        has = ok & m["status_t"].eq("ok") & (m["value_t"] > 0)
+        miss = ok & ~has
+        df = pd.DataFrame({
+            "area_code": m["area_code"], "year": m["year"], "period_label": m["year"].map(fy_label),
+            "value": (m["value"] / m["value_t"] * 100).where(has), "numerator": m["value"].where(ok),
+            "denominator": m["value_t"].where(has), "status": m["status"].where(~miss, "not_available"),
+            "note": [join_notes(n, "all-starts total not available") if x else
+                     (join_notes(n, nt if nt != n else None) if h else n)
+                     for n, nt, x, h in zip(m["note"], m["note_t"], miss, has)],
+            "source_id": m["source_id"]})
+        ctx.add_indicators(iv_frame(measure_id=f"{mid}_share", **{c: df[c] for c in df.columns}))
