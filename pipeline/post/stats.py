@@ -113,15 +113,15 @@ def _write_iv_columns(ctx: BuildContext, df: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------------------------------------------------
 def _funnels(ctx: BuildContext, rates: pd.DataFrame, areas: pd.DataFrame) -> None:
     pts, lims, params = [], [], []
-    la = rates[rates["area_type"] == "la"]
+    la = {k: v for k, v in rates[rates["area_type"] == "la"].groupby(["measure_id", "year", "period_label", "country"])}
+    empty = rates.iloc[:0]
     for (mid, year, pl), g in rates.groupby(["measure_id", "year", "period_label"], sort=True):
         mult = float(g["multiplier"].iloc[0])
         family = "poisson" if g["value_type"].iloc[0] == "rate" else "binomial"
         # comparator: England and the English LAs; a Wales-only measure uses Wales and the Welsh LAs
         for nation, country in ((ENGLAND, "England"), (WALES, "Wales")):
             tgt = g[g["area_code"] == nation]
-            sub = la[(la["measure_id"] == mid) & (la["year"] == year) & (la["period_label"] == pl)
-                     & (la["country"] == country)]
+            sub = la.get((mid, year, pl, country), empty)
             if len(tgt) and len(sub) >= 5:
                 break
         else:
@@ -132,23 +132,21 @@ def _funnels(ctx: BuildContext, rates: pd.DataFrame, areas: pd.DataFrame) -> Non
         n = sub["denominator"].to_numpy(float)
         y = sub["numerator"].to_numpy(float) / n
         od = S.overdispersion(y, n, target, family)
-        p = pd.DataFrame({"measure_id": mid, "year": int(year), "period_label": pl, "area_code": sub["area_code"].values,
-                          "numerator": sub["numerator"].values, "denominator": n, "value": y * mult,
-                          "z": od.z, "z_winsorised": od.z_winsorised})
-        grid = np.unique(np.concatenate([np.geomspace(max(n.min() * 0.5, 1), n.max() * 1.5, 120)]))
-        lim = pd.DataFrame({"measure_id": mid, "year": int(year), "period_label": pl, "denominator": grid,
-                            "target": target * mult})
+        grid = np.geomspace(max(n.min() * 0.5, 1), n.max() * 1.5, 120)
+        both = np.concatenate([n, grid])
+        p = {"measure_id": mid, "year": int(year), "period_label": pl, "area_code": sub["area_code"].to_numpy(),
+             "numerator": sub["numerator"].to_numpy(float), "denominator": n, "value": y * mult, "z": od.z,
+             "z_winsorised": od.z_winsorised}
+        lim = {"measure_id": mid, "year": int(year), "period_label": pl, "denominator": grid, "target": target * mult}
         for k, level in S.LEVELS.items():
-            lo, hi = S.funnel_limits(target, n, level, family)
-            p[f"flag_{k}"] = S.funnel_flag(y, lo, hi)
-            lo, hi = S.od_funnel_limits(target, n, od.tau2, level, family)
-            p[f"flag_od_{k}"] = S.funnel_flag(y, lo, hi)
-            lo, hi = S.funnel_limits(target, grid, level, family)
-            lim[f"lower_{k}"], lim[f"upper_{k}"] = lo * mult, hi * mult
-            lo, hi = S.od_funnel_limits(target, grid, od.tau2, level, family)
-            lim[f"lower_{k}_od"], lim[f"upper_{k}_od"] = lo * mult, hi * mult
-        pts.append(p)
-        lims.append(lim)
+            lo, hi = S.funnel_limits(target, both, level, family)
+            p[f"flag_{k}"] = S.funnel_flag(y, lo[:len(n)], hi[:len(n)])
+            lim[f"lower_{k}"], lim[f"upper_{k}"] = lo[len(n):] * mult, hi[len(n):] * mult
+            lo, hi = S.od_funnel_limits(target, both, od.tau2, level, family)
+            p[f"flag_od_{k}"] = S.funnel_flag(y, lo[:len(n)], hi[:len(n)])
+            lim[f"lower_{k}_od"], lim[f"upper_{k}_od"] = lo[len(n):] * mult, hi[len(n):] * mult
+        pts.append(pd.DataFrame(p))
+        lims.append(pd.DataFrame(lim))
         params.append(dict(measure_id=mid, year=int(year), period_label=pl, target=target * mult, phi=od.phi,
                            tau2=od.tau2 * mult ** 2, method=od.method, n_areas=od.n, comparator=nation,
                            family=family))
@@ -166,29 +164,32 @@ def _funnels(ctx: BuildContext, rates: pd.DataFrame, areas: pd.DataFrame) -> Non
 # 4. Trends
 # --------------------------------------------------------------------------------------------------------------------
 def _trends(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame) -> None:
-    rows = []
-    for (mid, code), g in rates.groupby(["measure_id", "area_code"], sort=True):
-        if g["year"].duplicated().any():  # several periods per year (published periods): no simple trend
-            continue
-        g = g.sort_values("year")
-        first, last = g.iloc[0], g.iloc[-1]
-        t = S.poisson_trend(g["year"], g["numerator"], g["denominator"])
-        rr = t["rate_ratio_per_year"]
-        rows.append(dict(
-            measure_id=mid, area_code=code, first_year=int(first["year"]), last_year=int(last["year"]),
-            first_value=float(first["value"]), last_value=float(last["value"]),
-            change_abs=float(last["value"] - first["value"]),
-            change_pct=float((last["value"] / first["value"] - 1) * 100) if first["value"] > 0 else np.nan,
-            rate_ratio_per_year=rr, p_value=t["p_value"],
-            direction=("increasing" if rr > 1 else "decreasing" if rr < 1 else "no_change") if np.isfinite(rr)
-            else "not_tested",
-            significant=bool(t["p_value"] < 0.05) if np.isfinite(t["p_value"]) else None,
-            rr_lower=t["rr_lower"], rr_upper=t["rr_upper"], dispersion=t["dispersion"], n_years=len(g),
-            n_fallback_years=int((g["status"] == "denominator_fallback").sum())))
+    d = rates.copy()
+    dup = d.duplicated(["measure_id", "area_code", "year"], keep=False)  # several periods a year: no simple trend
+    bad = set(map(tuple, d.loc[dup, ["measure_id", "area_code"]].drop_duplicates().to_numpy()))
+    if bad:
+        d = d[~pd.Series(list(zip(d["measure_id"], d["area_code"])), index=d.index).isin(bad)]
+    d = d.sort_values(["measure_id", "area_code", "year"])
+    d["grp"] = d["measure_id"] + "|" + d["area_code"]
+    fit = S.poisson_trends_batch(d["grp"], d["year"], d["numerator"], d["denominator"]).set_index("group")
+    gb = d.groupby("grp", sort=True)
+    first, last = gb.first(), gb.last()
+    out = pd.DataFrame({"measure_id": first["measure_id"], "area_code": first["area_code"],
+                        "first_year": first["year"].astype(int), "last_year": last["year"].astype(int),
+                        "first_value": first["value"].astype(float), "last_value": last["value"].astype(float)})
+    out["change_abs"] = out["last_value"] - out["first_value"]
+    out["change_pct"] = np.where(out["first_value"] > 0, (out["last_value"] / out["first_value"] - 1) * 100, np.nan)
+    out = out.join(fit)
+    rr = out["rate_ratio_per_year"]
+    out["direction"] = np.where(rr.isna(), "not_tested",
+                                np.where(rr > 1, "increasing", np.where(rr < 1, "decreasing", "no_change")))
+    out["significant"] = np.where(out["p_value"].isna(), None, out["p_value"] < 0.05)
+    out["n_years"] = gb.size()
+    out["n_fallback_years"] = gb["status"].agg(lambda st: int((st == "denominator_fallback").sum()))
     cols = ["measure_id", "area_code", "first_year", "last_year", "first_value", "last_value", "change_abs",
             "change_pct", "rate_ratio_per_year", "p_value", "direction", "significant", "rr_lower", "rr_upper",
             "dispersion", "n_years", "n_fallback_years"]
-    ctx.put("trends", pd.DataFrame(rows, columns=cols))
+    ctx.put("trends", out.reset_index(drop=True)[cols])
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -269,28 +270,29 @@ def _deprivation(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame, areas
     la = rates[(rates["area_type"] == "la") & (rates["country"] == "England")]
     for edition, deciles in _imd_deciles(iv, succ).items():
         d = la.assign(decile=la["area_code"].map(deciles)).dropna(subset=["decile"])
-        for (mid, year, pl), g in d.groupby(["measure_id", "year", "period_label"], sort=True):
-            mult = float(g["multiplier"].iloc[0])
-            vt = g["value_type"].iloc[0]
-            agg = g.groupby("decile").agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"),
-                                          n_areas=("area_code", "nunique")).reset_index()
-            if len(agg) < 5:
+        if d.empty:
+            continue
+        agg = d.groupby(["measure_id", "year", "period_label", "decile"]).agg(
+            numerator=("numerator", "sum"), denominator=("denominator", "sum"), n_areas=("area_code", "nunique"),
+            multiplier=("multiplier", "first"), value_type=("value_type", "first")).reset_index()
+        agg["rate"] = agg["numerator"] / agg["denominator"] * agg["multiplier"]
+        agg["lower_95"], agg["upper_95"] = np.nan, np.nan
+        for vt, m in (("rate", agg["value_type"] == "rate"), ("proportion", agg["value_type"] == "proportion")):
+            if m.any():
+                sub = agg[m]
+                lo, hi = (S.byar_ci(sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), 0.95)
+                          if vt == "rate" else
+                          S.wilson_ci(sub["numerator"], sub["denominator"], 0.95, sub["multiplier"].to_numpy()))
+                agg.loc[m, "lower_95"], agg.loc[m, "upper_95"] = lo, hi
+        agg["imd_edition"] = edition
+        for (mid, year, pl), g in agg.groupby(["measure_id", "year", "period_label"], sort=True):
+            if len(g) < 5:
                 continue
-            agg["rate"] = agg["numerator"] / agg["denominator"] * mult
-            if vt == "rate":
-                lo, hi = S.byar_ci(agg["numerator"], agg["denominator"], mult, 0.95)
-            else:
-                lo, hi = S.wilson_ci(agg["numerator"], agg["denominator"], 0.95, mult)
-            agg["lower_95"], agg["upper_95"] = lo, hi
-            agg.insert(0, "imd_edition", edition)
-            agg.insert(0, "year", int(year))
-            agg.insert(0, "measure_id", mid)
-            agg["period_label"] = pl
-            dec_rows.append(agg)
-            o = agg.sort_values("decile", ascending=False)  # least deprived (10) first
-            r = S.sii_rii(o["numerator"], o["denominator"], mult)
+            dec_rows.append(g)
+            o = g.sort_values("decile", ascending=False)  # least deprived (10) first
+            r = S.sii_rii(o["numerator"], o["denominator"], float(g["multiplier"].iloc[0]))
             ineq_rows.append(dict(measure_id=mid, year=int(year), imd_edition=edition, **r, period_label=pl,
-                                  n_deciles=len(agg)))
+                                  n_deciles=len(g)))
     cols = ["measure_id", "year", "imd_edition", "decile", "numerator", "denominator", "rate", "lower_95", "upper_95",
             "n_areas", "period_label"]
     ctx.put("deprivation_gradient", pd.concat(dec_rows, ignore_index=True)[cols] if dec_rows
@@ -335,6 +337,7 @@ def _north_south(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ:
             else:
                 gg = g
             X = gg[vars_].astype(float)
+            X = X - X.mean()  # centred: slopes unchanged, better-conditioned NB fits
             if len(years) > 1:  # pooled: year fixed effects
                 X = pd.concat([X, pd.get_dummies(gg["year"], prefix="year", drop_first=True, dtype=float)], axis=1)
             X.insert(0, "const", 1.0)
