@@ -103,9 +103,9 @@ def _areas(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict]:
 
 
 def _in_force(a: pd.Series, year: int) -> bool:
-    d = dt.date(year - 1, 4, 1)
-    vf, vt = a["valid_from"], a["valid_to"]
-    return (pd.isna(vf) or vf <= d) and (pd.isna(vt) or vt >= d)
+    d = pd.Timestamp(dt.date(year - 1, 4, 1))
+    vf, vt = a["valid_from"], a["valid_to"]  # DATE columns may arrive as date or Timestamp depending on pandas
+    return (pd.isna(vf) or pd.Timestamp(vf) <= d) and (pd.isna(vt) or pd.Timestamp(vt) >= d)
 
 
 def validate_extract(data: bytes, con: duckdb.DuckDBPyConnection, max_bytes: int = DEFAULT_MAX_BYTES,
