@@ -37,7 +37,8 @@ if level == "region":
     st.info("This measure is published for England and its regions only, so it is mapped by region.", icon="ℹ️")
 
 st.markdown(f"**{meta.get('title', mid)}**, {period}")
-layer = data.layer_for(year, level)
+countries = tuple(sorted(set(df.loc[df["value"].notna(), "country"].dropna()))) or ("England",) if level == "la" else ()
+layer = data.layer_for(year, level, countries)
 if layer is None:
     ui.not_in_build("The map", "the boundary tables from the geometry step (`boundary_layers`)")
 else:

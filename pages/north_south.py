@@ -112,8 +112,7 @@ else:
         target = par["target"].iloc[0] if len(par) else None
         od = st.checkbox("Allow for overdispersion (wider limits)", value=False, key="ns_od")
         st.plotly_chart(charts.funnel(pts, lim, target, unit, od=od), width="stretch", key="funnel")
-        n_hi = int((pts.get("flag_95") == "high").sum()) if "flag_95" in pts else 0
-        st.markdown(f"Areas outside the funnel's limits differ from England by more than chance would suggest "
+                st.markdown(f"Areas outside the funnel's limits differ from England by more than chance would suggest "
                     f"(▲ above, ▼ below). {len(pts)} areas plotted.")
         ui.table_alternative(pts, "Table: funnel points", key="funnel_table")
 ui.definition(mid)

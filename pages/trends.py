@@ -10,7 +10,7 @@ st.title("Trends")
 st.caption(ui.HEADLINE_NOTE)
 ps = state.PageState("trends")
 names = data.area_names()
-ids = [m for m in data.map_measure_ids() if len(data.measure_years(m)) > 1]
+ids = data.trend_measure_ids()
 
 c1, c2 = st.columns([2, 3])
 mid = ps.choice("measure", "Measure", ids, data.default_measure(), format_func=ui.measure_label, shared="measure",

@@ -311,7 +311,8 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, target: float | None, uni
     if target is not None:
         fig.add_hline(y=target, line_color="#000000", annotation_text=f"England {fmt(target)}")
     flag = points.get("flag_od_95" if od else "flag_95", pd.Series([None] * len(points)))
-    sym = flag.map(lambda f: {"high": "triangle-up", "low": "triangle-down"}.get(str(f).lower(), "circle"))
+    sym = flag.map(lambda f: {"high": "triangle-up", "higher": "triangle-up", "low": "triangle-down",
+                          "lower": "triangle-down"}.get(str(f).lower(), "circle"))
     fig.add_trace(go.Scatter(
         x=points["denominator"], y=points["value"], mode="markers", name="Local authorities",
         marker=dict(size=8, color="#0072B2", symbol=list(sym), line=dict(width=0.5, color="#ffffff")),

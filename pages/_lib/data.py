@@ -377,7 +377,7 @@ def _layer(tok: str, layer_id: str) -> dict | None:
     codes = {str(f.get("id") or f.get("properties", {}).get("area_code")) for f in gj.get("features", [])}
     lon0, lon1, lat0, lat1 = min(lons), max(lons), min(lats), max(lats)
     span = max(lon1 - lon0, (lat1 - lat0) * 1.6, 1e-6)
-    zoom = max(0.0, min(12.0, math.log2(360 / span) - 0.35))
+    zoom = max(0.0, min(12.0, math.log2(360 / span) + 0.15))
     return {"layer_id": layer_id, "geojson": gj, "codes": codes,
             "center": {"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2}, "zoom": zoom}
 
@@ -392,26 +392,54 @@ def _layer_years(tok: str) -> pd.DataFrame:
     return _df(tok, "SELECT year, country, layer_id FROM boundary_layer_years")
 
 
-def layer_for(year: int, level: str = "la", country: str = "England") -> dict | None:
-    """The boundary layer (parsed GeoJSON, codes, centre, zoom) for a data year; None if geometry is missing."""
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _merged(tok: str, layer_ids: tuple[str, ...]) -> dict | None:
+    parts = [p for p in (_layer(tok, lid) for lid in layer_ids) if p]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    feats = [f for p in parts for f in p["geojson"]["features"]]
+    gj = {"type": "FeatureCollection", "features": feats}
+    lons = [p["center"]["lon"] for p in parts]
+    lats = [p["center"]["lat"] for p in parts]
+    return {"layer_id": "+".join(layer_ids), "geojson": gj, "codes": set().union(*(p["codes"] for p in parts)),
+            "center": {"lon": sum(lons) / len(lons), "lat": sum(lats) / len(lats)},
+            "zoom": min(p["zoom"] for p in parts)}
+
+
+def layer_for(year: int, level: str = "la", countries: tuple[str, ...] = ("England",)) -> dict | None:
+    """The boundary layer (parsed GeoJSON, codes, centre, zoom) for a data year; None if geometry is missing.
+    Several countries give one merged layer."""
     if not has_geometry():
         return None
     tok = token()
     if level == "la":
         ly = _layer_years(tok)
-        row = ly[(ly["year"] == int(year)) & (ly["country"] == country)]
-        if row.empty:
-            # nearest year with a layer
+        ids = []
+        for country in countries:
             cand = ly[ly["country"] == country]
             if cand.empty:
-                return None
-            row = cand.iloc[[(cand["year"] - int(year)).abs().argmin()]]
-        return _layer(tok, str(row["layer_id"].iloc[0]))
+                continue
+            row = cand[cand["year"] == int(year)]
+            if row.empty:  # nearest year with a layer
+                row = cand.iloc[[(cand["year"] - int(year)).abs().argmin()]]
+            ids.append(str(row["layer_id"].iloc[0]))
+        return _merged(tok, tuple(ids))
     ids = _layer_ids(tok)
     ids = ids[(ids["level"] == "region")]
     if ids.empty:
         return None
     return _layer(tok, str(ids["layer_id"].iloc[-1]))
+
+
+def trend_measure_ids() -> list[str]:
+    """Measures with values in at least two years (any level), the headline first."""
+    m = measures()
+    m = m[(m["level"] != "none") | (m["min_year"].notna())]
+    ids = [r.measure_id for r in m.itertuples() if r.min_year == r.min_year and r.max_year != r.min_year]
+    first = [x for x in ("cla_starts_u1_rate", "cla_starts_u1") if x in ids]
+    return first + [x for x in ids if x not in first]
 
 
 @st.cache_data(show_spinner=False)
