@@ -8,7 +8,7 @@ from pages._lib import charts, data, state, ui
 
 ui.guard()
 st.title("Compare areas")
-ps = state.PageState("compare")
+ps = state.PageState("compare", ('area', 'with'))
 names = data.area_names()
 la_opts = data.la_codes()
 default = state.remembered_area() if state.remembered_area() in la_opts else (la_opts[0] if la_opts else "")

@@ -7,7 +7,7 @@ from pages._lib import data, export, state, ui
 
 ui.guard()
 st.title("Data & downloads")
-ps = state.PageState("downloads")
+ps = state.PageState("downloads", ('measures', 'levels', 'areas', 'from', 'to'))
 names = data.area_names()
 m_all = data.measure_ids()
 mids = ps.multi("measures", "Measures", m_all, [data.default_measure()], format_func=ui.measure_label, max_n=50,

@@ -8,7 +8,7 @@ from pages._lib import charts, data, state, ui
 ui.guard()
 st.title("Map")
 st.caption(ui.HEADLINE_NOTE)
-ps = state.PageState("map")
+ps = state.PageState("map", ('measure', 'year', 'colour', 'area'))
 
 ids = data.map_measure_ids()
 c1, c2, c3 = st.columns([3, 3, 2])

@@ -7,7 +7,7 @@ from pages._lib import data, state, ui
 
 ui.guard()
 st.title("Methods & sources")
-ps = state.PageState("methods")
+ps = state.PageState("methods", ('tab',))
 tabs = {"measures": "Measures", "sources": "Sources", "build": "Build information", "approach": "Approach"}
 tab = ps.choice("tab", "Section", list(tabs), "measures", format_func=tabs.get, widget="radio", horizontal=True,
                 what="section")

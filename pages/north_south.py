@@ -8,7 +8,7 @@ from pages._lib import charts, data, state, ui
 ui.guard()
 st.title("North–south & deprivation")
 st.caption(ui.HEADLINE_NOTE)
-ps = state.PageState("ns")
+ps = state.PageState("ns", ('measure', 'year', 'view', 'imd', 'period'))
 ids = [m for m in data.map_measure_ids() if data.measure(m).get("value_type") == "rate"
        and data.measure(m).get("level") == "la"] or data.map_measure_ids()
 c1, c2, c3 = st.columns([3, 2, 3])
@@ -112,7 +112,7 @@ else:
         target = par["target"].iloc[0] if len(par) else None
         od = st.checkbox("Allow for overdispersion (wider limits)", value=False, key="ns_od")
         st.plotly_chart(charts.funnel(pts, lim, target, unit, od=od), width="stretch", key="funnel")
-                st.markdown(f"Areas outside the funnel's limits differ from England by more than chance would suggest "
+        st.markdown(f"Areas outside the funnel's limits differ from England by more than chance would suggest "
                     f"(▲ above, ▼ below). {len(pts)} areas plotted.")
         ui.table_alternative(pts, "Table: funnel points", key="funnel_table")
 ui.definition(mid)

@@ -10,7 +10,7 @@ st.title("Services")
 st.markdown("Where support for mothers and babies is: specialist inpatient **mother and baby units** (MBUs) as "
             "points, and service measures by local authority. Service locations and coverage come from published "
             "lists of varying completeness: see the confidence notes.")
-ps = state.PageState("services")
+ps = state.PageState("services", ('measure',))
 SERVICE_IDS = ["mbu_distance_km", "mbu_beds_60km_per_10k_births", "mbu_beds_100km_per_10k_births",
                "mmhs_exposure_years", "family_hubs_funded", "pause_evidenced", "fdac_evidenced"]
 have = [m for m in SERVICE_IDS if m in data.measure_ids() and data.measure_years(m)]

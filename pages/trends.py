@@ -8,7 +8,7 @@ from pages._lib import charts, data, state, ui
 ui.guard()
 st.title("Trends")
 st.caption(ui.HEADLINE_NOTE)
-ps = state.PageState("trends")
+ps = state.PageState("trends", ('measure', 'areas', 'view'))
 names = data.area_names()
 ids = data.trend_measure_ids()
 

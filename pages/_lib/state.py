@@ -24,8 +24,13 @@ def _display(raw: str) -> str:
 class PageState:
     """Widgets whose values live in the URL. Create one per page run, at the top of the page."""
 
-    def __init__(self, page: str):
+    def __init__(self, page: str, keys: tuple[str, ...] = ()):
+        """keys: the URL parameters this page understands; any others (e.g. from another page's link) are
+        dropped so the URL always describes exactly this view."""
         self.page = page
+        if keys:
+            for k in [k for k in st.query_params.keys() if k not in keys]:
+                del st.query_params[k]
         self.notices: list[str] = []
         self._box = st.container()
         self.written: dict[str, str] = {}
