@@ -6,7 +6,9 @@ alone (legend text, hover text, symbols and the table alternative carry it too).
 """
 from __future__ import annotations
 
+import json
 import math
+import urllib.parse
 
 import numpy as np
 import pandas as pd
@@ -79,13 +81,16 @@ def quantile_bands(values: pd.Series, k: int = 5) -> pd.Series:
     return cats.map(labels).astype(str)
 
 
-def _subset(layer: dict, codes) -> dict:
-    """GeoJSON with only these features (each trace carries only its own polygons: the payload stays 1x)."""
+def _subset(layer: dict, codes) -> str:
+    """GeoJSON with only these features, as a `data:` URL (each trace carries only its own polygons, so the
+    payload stays 1x the geometry; a string is serialised by Plotly in microseconds, whereas a nested GeoJSON
+    dict is walked coordinate by coordinate on every rerun). Plotly.js fetches the URL in the browser."""
     by_id = layer.get("_by_id")
     if by_id is None:
-        by_id = {str(f.get("id")): f for f in layer["geojson"]["features"]}
+        by_id = {str(f.get("id")): json.dumps(f, separators=(",", ":")) for f in layer["geojson"]["features"]}
         layer["_by_id"] = by_id
-    return {"type": "FeatureCollection", "features": [by_id[c] for c in codes if c in by_id]}
+    body = '{"type":"FeatureCollection","features":[' + ",".join(by_id[c] for c in codes if c in by_id) + "]}"
+    return "data:application/json;charset=utf-8," + urllib.parse.quote(body, safe=",:{}[]\"")
 
 
 def _customdata(d: pd.DataFrame):
