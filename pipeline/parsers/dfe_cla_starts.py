@@ -11,6 +11,7 @@ import pandas as pd
 from ..context import BuildContext
 from ..errors import SourceError
 from .common import SYMBOLS_EES, SYMBOLS_SFR, join_notes, parse_counts, read_csv
+from ._ees import fast_counts
 from .geography import ENGLAND, CodeHarmoniser
 
 SFR_YEARS = range(2011, 2018)
@@ -56,7 +57,7 @@ def _sfr(ctx: BuildContext, year: int) -> pd.DataFrame:
     df = df[~((df["geog_l"] == "REGION") & ~df["geog_c"].isin(SFR_REGION_LETTERS))]
     out = []
     for col, (grp, ch) in vars_.items():
-        p = parse_counts(df, col, sid, rel, SYMBOLS_SFR)
+        p = fast_counts(df, col, sid, rel, SYMBOLS_SFR)
         out.append(pd.DataFrame({
             "source_id": sid, "line": df["_line"].values, "year": year, "level": df["geog_l"].map(levels).values,
             "dfe_la_code": df["geog_c"].values, "published_code": df["New_geog_code"].values,
@@ -80,7 +81,7 @@ def _ees(ctx: BuildContext, sid: str) -> pd.DataFrame:
                           row=int(bad["_line"].iloc[0]), value=bad["time_period"].iloc[0])
     df = df[df["cla_group"].isin(KEEP_GROUPS)]
     df = df[~((df["geographic_level"] == "Regional") & ~df["region_code"].str.startswith("E12"))]
-    p = parse_counts(df, "number", sid, rel, SYMBOLS_EES)
+    p = fast_counts(df, "number", sid, rel, SYMBOLS_EES)
     lvl = df["geographic_level"].map(levels)
     code = df["new_la_code"].where(lvl == "la", df["region_code"].where(lvl == "regional", ENGLAND))
     name = df["la_name"].where(lvl == "la", df.get("region_name", df["la_name"]).where(lvl == "regional", "England"))
@@ -102,40 +103,35 @@ def harmonise(ctx: BuildContext, st: pd.DataFrame) -> pd.DataFrame:
     """Put every LA row on the code in force that year (by DfE LA number); drop `z` rows of LAs that did not
     exist; stop on unknown codes, values for non-existent LAs and duplicate rows."""
     harm = CodeHarmoniser(ctx)
-    codes, notes, keep = [], [], []
-    cache: dict = {}
-    for r in st[["source_id", "line", "level", "dfe_la_code", "published_code", "year", "status", "note"]].itertuples(index=False):
-        if r.level != "la":
-            codes.append(r.published_code)
-            notes.append(r.note)
-            keep.append(True)
-            continue
-        key = (r.dfe_la_code, r.published_code, r.year)
-        if key not in cache:
-            try:
-                cache[key] = harm.resolve(*key)
-            except KeyError as exc:
-                col = "New_geog_code" if r.source_id.startswith("dfe_cla_sfr") else "new_la_code"
-                raise SourceError(r.source_id, ctx.rel(r.source_id), exc.args[0], column=col, row=int(r.line),
-                                  value=r.published_code) from None
-        code, why = cache[key]
-        if code is None:
-            if r.status != "not_applicable":
-                raise SourceError(r.source_id, ctx.rel(r.source_id), f"a value for an LA that did not exist that year ({why})",
-                                  column="new_la_code", row=int(r.line), value=r.published_code)
-            codes.append(None)
-            notes.append(None)
-            keep.append(False)
-            continue
-        codes.append(code)
-        notes.append(join_notes(r.note, why))
-        keep.append(True)
-    st["area_code"] = codes
-    st["note"] = notes
-    st = st[keep].reset_index(drop=True)
+    la = st["level"] == "la"
+    keys = st.loc[la, ["dfe_la_code", "published_code", "year"]].drop_duplicates()
+    resolved = []
+    for k in keys.itertuples(index=False):
+        try:
+            code, why = harm.resolve(k.dfe_la_code, k.published_code, int(k.year))
+        except KeyError as exc:
+            r = st[la & (st["dfe_la_code"] == k.dfe_la_code) & (st["published_code"] == k.published_code)
+                   & (st["year"] == k.year)].iloc[0]
+            col = "New_geog_code" if r["source_id"].startswith("dfe_cla_sfr") else "new_la_code"
+            raise SourceError(r["source_id"], ctx.rel(r["source_id"]), exc.args[0], column=col, row=int(r["line"]),
+                              value=k.published_code) from None
+        resolved.append((k.dfe_la_code, k.published_code, k.year, code, why))
+    res = pd.DataFrame(resolved, columns=["dfe_la_code", "published_code", "year", "_code", "_why"])
+    st = st.merge(res, on=["dfe_la_code", "published_code", "year"], how="left")
+    st["area_code"] = st["_code"].where(st["level"] == "la", st["published_code"])
+    gone = (st["level"] == "la") & st["_code"].isna()
+    bad = gone & (st["status"] != "not_applicable")
+    if bad.any():
+        r = st[bad].iloc[0]
+        raise SourceError(r["source_id"], ctx.rel(r["source_id"]),
+                          f"a value for an LA that did not exist that year ({r['_why']})",
+                          column="new_la_code", row=int(r["line"]), value=r["published_code"])
+    st = st[~gone].copy()
+    st["note"] = [join_notes(a, b) for a, b in zip(st["note"], st["_why"])]
+    st = st.drop(columns=["_code", "_why"]).reset_index(drop=True)
     dup = st.duplicated(["source_id", "year", "area_code", "cla_group", "characteristic"], keep=False)
     if dup.any():
-        d = st[dup].iloc[1]
+        d = st[dup].sort_values("line").iloc[1]
         raise SourceError(d["source_id"], ctx.rel(d["source_id"]),
                           f"duplicate row for {d['area_code']} {d['year']} {d['characteristic']!r}",
                           column="characteristic", row=int(d["line"]))
