@@ -31,10 +31,11 @@ class RunResult:
 class Session:
     """One browser-like session on a Streamlit server."""
 
-    def __init__(self, base_ws: str, timeout: float = 60.0):
+    def __init__(self, base_ws: str, timeout: float = 60.0, page: str = ""):
         self.url = base_ws.rstrip("/") + "/_stcore/stream"
         self.timeout = timeout
         self.ws = None
+        self.page_name = page  # url path of a page ("trends"); "" = the default page
         self.page_hash = ""
         self.widgets: dict[str, Any] = {}     # user key -> element proto (selectbox, slider, radio)
         self.widget_ids: dict[str, str] = {}  # user key -> widget id
@@ -57,6 +58,7 @@ class Session:
         cs = msg.rerun_script
         cs.query_string = self.query_string
         cs.page_script_hash = self.page_hash
+        cs.page_name = self.page_name
         cs.widget_states.widgets.extend(self.states.values())
         return msg
 
@@ -80,6 +82,8 @@ class Session:
             kind = fm.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = fm.new_session.page_script_hash or self.page_hash
+            elif kind == "navigation":
+                self.page_hash = fm.navigation.page_script_hash or self.page_hash
             elif kind == "page_info_changed":
                 self.query_string = fm.page_info_changed.query_string
             elif kind == "delta":
@@ -101,7 +105,8 @@ class Session:
         el = delta.new_element
         t = el.WhichOneof("type")
         if t == "exception":
-            errors.append(f"exception: {el.exception.type}: {el.exception.message}"[:500])
+            tb = " | ".join(list(el.exception.stack_trace)[-3:])
+            errors.append(f"exception: {el.exception.type}: {el.exception.message} @ {tb}"[:1500])
         elif t == "alert" and el.alert.format == 1:  # Alert.ERROR
             errors.append(f"st.error: {el.alert.body}"[:500])
         elif t in ("selectbox", "slider", "radio", "multiselect", "checkbox"):
@@ -117,13 +122,19 @@ class Session:
             return list(w.options)
         return []
 
-    def set(self, key: str, label: str) -> None:
-        """Set a selectbox/radio (string_value) or select_slider (string_array_value) by its displayed label."""
+    def set(self, key: str, label) -> None:
+        """Set a selectbox/radio (string_value), select_slider or multiselect (string_array_value; pass a list
+        for a multiselect) by displayed label(s), exactly as the browser sends them."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
         w = self.widgets[key]
         ws = WidgetState(id=w.id)
-        if type(w).__name__ == "Slider":
+        kind = type(w).__name__
+        if kind == "Slider":
             ws.string_array_value.data.append(label)
+        elif kind == "MultiSelect":
+            ws.string_array_value.data.extend(label if isinstance(label, list) else [label])
+        elif kind == "Checkbox":
+            ws.bool_value = bool(label)
         else:
             ws.string_value = label
         self.states[w.id] = ws

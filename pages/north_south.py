@@ -23,6 +23,11 @@ sections = {"scatter": "Scatter plots", "deciles": "Deprivation deciles", "model
             "oe": "Observed / expected map", "funnel": "Funnel plot"}
 sec = ps.choice("view", "Show", list(sections), "scatter", format_func=sections.get, container=c3, what="view")
 ps.show_notices()
+# parameters of the other views are not validated in this view: drop them so the URL holds only valid values
+if sec != "deciles":
+    ps.drop_param("imd")
+if sec != "oe":
+    ps.drop_param("period")
 period = data.period_label(mid, year)
 sd = data.scatter_data(mid, year)
 
@@ -57,6 +62,7 @@ elif sec == "deciles":
     else:
         ed = sorted(dg["imd_edition"].unique())
         e = ps.choice("imd", "IMD edition", ed, ed[-1], what="IMD edition")
+        ps.show_notices()
         d = dg[dg["imd_edition"] == e]
         st.plotly_chart(charts.decile_bars(d, unit), width="stretch", key="decile_bars")
         ineq = data.inequality(mid, year)
@@ -90,6 +96,7 @@ elif sec == "oe":
         ui.not_in_build("The observed/expected map", "`ns_expected` from the statistics step")
     else:
         p = ps.choice("period", "Period", periods, periods[-1], what="period")
+        ps.show_notices()
         oe = data.ns_expected(p)
         layer = data.layer_for(data.measure_years(mid)[-1], "la")
         if layer is None:

@@ -18,7 +18,7 @@ def neutralise(value):
     Numbers (numeric dtypes, or text that is exactly a number such as "-3.5") are left unchanged."""
     if not isinstance(value, str) or not value:
         return value
-    if value.startswith(_DANGEROUS) and not _NUMBER.match(value):
+    if value.startswith(_DANGEROUS) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 
@@ -33,9 +33,12 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
+    """RFC 4180 CSV (CRLF line ends). With CRLF as the terminator Python's csv writer quotes every cell that
+    contains a CR or LF; with a bare "\n" terminator a cell holding a lone CR was written unquoted, and a
+    spreadsheet splits the row there, so "x\r=cmd" smuggled a formula to the start of a new row."""
     df = df.copy()
     df["licence"] = LICENCE
-    return safe_frame(df).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def readme_text(df: pd.DataFrame, measures: pd.DataFrame, build: dict, filters: dict) -> str:

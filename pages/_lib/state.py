@@ -21,6 +21,19 @@ def _display(raw: str) -> str:
     return s + ("…" if len(str(raw)) > 40 else "")
 
 
+def _safe_format(format_func: Callable) -> Callable:
+    """format_func that always returns a string. Streamlit also formats the value a client sent back, which a
+    tampered client can set to anything; a `dict.get` format_func then returns None and Streamlit's multiselect
+    serializer raised TypeError (an exception shown on the page)."""
+    def fmt(o):
+        try:
+            r = format_func(o)
+        except Exception:
+            return str(o)
+        return str(o) if r is None else str(r)
+    return fmt
+
+
 class PageState:
     """Widgets whose values live in the URL. Create one per page run, at the top of the page."""
 
@@ -67,6 +80,7 @@ class PageState:
                format_func: Callable = str, shared: str | None = None, widget: str = "selectbox",
                container=None, what: str | None = None, **kw) -> Any:
         options = list(options)
+        format_func = _safe_format(format_func)
         if not options:
             return None
         if default not in options:
@@ -104,6 +118,7 @@ class PageState:
               format_func: Callable = str, shared: str | None = None, max_n: int = MAX_AREAS,
               container=None, what: str | None = None, **kw) -> list:
         options = list(options)
+        format_func = _safe_format(format_func)
         by_str = {str(o): o for o in options}
         default = [d for d in default if d in by_str.values()][:max_n]
         wkey = self._wkey(key)
