@@ -47,6 +47,11 @@ class DisclosureRule:
         return not pd.isna(n) and self.min_count <= n <= self.max_count
 
 
+def suppressed_note(rule: DisclosureRule) -> str:
+    return (f"suppressed by disclosure control (counts {rule.min_count}-{rule.max_count}, and any cell that would "
+            "reveal one by difference from a total)")
+
+
 @dataclass
 class Problem:
     row: int | None
@@ -363,7 +368,9 @@ def compute(values: pd.DataFrame, con: duckdb.DuckDBPyConnection, rule: Disclosu
     v.loc[sup, ["value", "numerator", "lower_95", "upper_95", "lower_998", "upper_998"]] = np.nan
     v.loc[sup, ["sig_comparator_95", "sig_comparator_998", "funnel_flag_95", "funnel_flag_998"]] = "not_compared"
     v.loc[sup, "status"] = "suppressed"
-    v.loc[sup, "note"] = v.loc[sup, "why"]
+    # one note for every suppressed cell: saying which cells were primary (count in the rule's range) and which
+    # were complementary would narrow the hidden counts (total - shown = primary + complementary)
+    v.loc[sup, "note"] = suppressed_note(rule)
     meas = (v.groupby("measure_id").agg(definition=("definition", "first"), source=("source", "first"),
                                         first_year=("year", "min"), last_year=("year", "max")).reset_index())
     meas["title"] = meas["measure_id"].str.replace("_", " ") + " (user-supplied)"
