@@ -288,8 +288,12 @@ def add_denominators(v: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.Data
 
 def apply_disclosure(v: pd.DataFrame, areas: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:
     """Primary suppression of counts in the rule's range, then complementary suppression: wherever a total
-    supplied in the extract (England, or a region) has exactly one suppressed member among the LAs shown, the
-    smallest other member is suppressed too, repeated until no total has exactly one."""
+    supplied in the extract has exactly one suppressed member, the smallest other member is suppressed too,
+    repeated until no shown total has exactly one.
+
+    Members of a total: for a region (or Wales) its LAs; for England, each region whose own total is in the extract
+    (as one unit, so England minus the shown region totals minus the other shown LAs cannot reveal a cell) plus the
+    English LAs of regions without a total. LAs are preferred over region totals as complementary cells."""
     v = v.copy()
     v["suppressed"] = v["numerator"].map(rule.primary)
     v["why"] = np.where(v["suppressed"], f"suppressed by disclosure control (count {rule.min_count}-{rule.max_count})",
@@ -300,17 +304,24 @@ def apply_disclosure(v: pd.DataFrame, areas: pd.DataFrame, rule: DisclosureRule)
     while changed:
         changed = False
         for (m, y), g in v.groupby(["measure_id", "year"]):
-            las = g[kind.loc[g.index] == "la"]
-            totals = g[kind.loc[g.index].isin(["england", "region"])]
+            gk = kind.loc[g.index]
+            las = g[gk == "la"]
+            totals = g[gk.isin(["england", "region", "country"])]
             for t in totals.itertuples():
-                members = las if kind.at[t.Index] == "england" else las[region.loc[las.index] == t.area_code]
+                if v.at[t.Index, "suppressed"]:
+                    continue
+                if kind.at[t.Index] == "england":
+                    regs = g[gk == "region"]
+                    eng_las = las[region.loc[las.index].fillna("").str.startswith("E12")]
+                    members = pd.concat([regs, eng_las[~region.loc[eng_las.index].isin(set(regs["area_code"]))]])
+                else:
+                    members = las[region.loc[las.index] == t.area_code]
+                members = v.loc[members.index]
                 hidden = members["suppressed"] & ~members["numerator"].isna()
-                if hidden.sum() == 1 and not v.at[t.Index, "suppressed"]:
-                    rest = members[~members["suppressed"]].sort_values("numerator")
-                    if len(rest):
-                        j = rest.index[0]
-                    else:
-                        j = t.Index
+                if hidden.sum() == 1:
+                    rest = members[~members["suppressed"]]
+                    rest = rest.assign(_reg=(kind.loc[rest.index] != "la")).sort_values(["_reg", "numerator"])
+                    j = rest.index[0] if len(rest) else t.Index
                     v.at[j, "suppressed"] = True
                     v.at[j, "why"] = "suppressed so that a suppressed count cannot be worked out from a total"
                     changed = True
