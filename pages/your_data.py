@@ -12,6 +12,16 @@ from pipeline.user_import import DEFAULT_MAX_BYTES, TEMPLATE, DisclosureRule
 MAX_BYTES = DEFAULT_MAX_BYTES  # same default as `atlas import --max-mb 5`
 MAX_RULE = 20
 
+
+
+def _remove(name: str) -> None:
+    """Button callback (runs before the script): drop the dataset and untick its 'use' box if it came from the CLI."""
+    userdata.remove(name)
+    for k in [k for k in st.session_state if str(k).startswith("user_cli_")]:
+        if userdata.safe_name(str(k)[len("user_cli_"):]) == name:
+            st.session_state[k] = False
+
+
 ui.guard()
 st.title("Your data")
 st.markdown(
@@ -85,20 +95,24 @@ imported = data.imported_datasets()
 if imported:
     st.markdown("### Datasets imported with `atlas import`")
     st.caption(f"Read-only from {data.user_dir()}. They hold only disclosure-controlled values.")
-    c3, c4 = st.columns([3, 1])
-    pick = c3.selectbox("Imported dataset", imported, key="user_cli_pick")
-    if c4.button("Load into this session", key="user_cli_load"):
-        try:
-            v, m, info = data.load_imported(pick)
-            rule_str = str(m["disclosure_rule"].iloc[0]) if "disclosure_rule" in m and len(m) else ""
-            mm = re.match(r"counts (\d+)-(\d+)", rule_str)
-            if mm is None or int(mm.group(1)) > 1 or int(mm.group(2)) < 4:
-                raise ValueError(f"it was imported with a looser disclosure rule ({rule_str or 'unknown'}) than the "
-                                 "atlas allows (1-4); import it again with the default rule")
-            userdata.add(userdata.safe_name(pick), v, m, "cli", str(info.get("file_name", pick)), rule_str)
-            st.session_state["_user_added"] = userdata.safe_name(pick)
-        except (ValueError, FileNotFoundError) as exc:
-            st.error(f"Could not load {pick}: {exc}", icon="🚫")
+    for pick in imported:
+        key = userdata.safe_name(pick)
+        on = st.checkbox(f"Use **{pick}** in this session", key=f"user_cli_{pick}",
+                         value=userdata.datasets().get(key, {}).get("origin") == "cli")
+        have = userdata.datasets().get(key, {}).get("origin") == "cli"
+        if on and not have:
+            try:
+                v, m, info = data.load_imported(pick)
+                rule_str = str(m["disclosure_rule"].iloc[0]) if "disclosure_rule" in m and len(m) else ""
+                mm = re.match(r"counts (\d+)-(\d+)", rule_str)
+                if mm is None or int(mm.group(1)) > 1 or int(mm.group(2)) < 4:
+                    raise ValueError(f"it was imported with a looser disclosure rule ({rule_str or 'unknown'}) than "
+                                     "the atlas allows (1-4); import it again with the default rule")
+                userdata.add(key, v, m, "cli", str(info.get("file_name", pick)), rule_str)
+            except (ValueError, FileNotFoundError) as exc:
+                st.error(f"Could not load {pick}: {exc}", icon="🚫")
+        elif not on and have:
+            userdata.remove(key)
 
 # ---------------------------------------------------------------------------------------------------------------
 ds = userdata.datasets()
@@ -131,6 +145,4 @@ for name, d in list(ds.items()):
             params = {"measures": mids[0]} if page == "downloads" else ({} if page == "compare" else
                                                                        {"measure": mids[0]})
             links[i].page_link(f"pages/{page}.py", label=f"See it on {label}", query_params=params, icon="➡️")
-        if st.button(f"Remove {name} from this session", key=f"user_remove_{name}"):
-            userdata.remove(name)
-            st.rerun()
+        st.button(f"Remove {name} from this session", key=f"user_remove_{name}", on_click=_remove, args=(name,))

@@ -177,8 +177,7 @@ def test_stricter_rule_and_cli_dataset(new_session, userdir, warehouse):
     res, out = user_import.import_file(FIXTURES / "user/valid_extract.csv", "cli_newborn", warehouse=warehouse)
     assert res.ok and out.exists()
     at = new_session()
-    at.selectbox(key="user_cli_pick").set_value("cli_newborn")
-    at.button(key="user_cli_load").click().run()
+    at.checkbox(key="user_cli_cli_newborn").check().run()
     assert not at.exception and "user.cli_newborn.newborn_s31" in at.session_state["_user_datasets"]["cli_newborn"][
         "measures"]["measure_id"].tolist()
     # a stricter rule suppresses Knowsley's 10 too; the rule can't go below 4
@@ -202,10 +201,11 @@ NW = [("E06000009", 14, 1500), ("E08000011", 3, 2011), ("E06000008", 9, 2100)]
 def disclosure_extract() -> tuple[bytes, pd.DataFrame]:
     rows = []
     for year, counts in ((2020, C2020), (2021, C2021)):
+        shift = 0 if year == 2020 else 7  # other denominators in 2021, so no rate repeats across years
         for code, n, d in zip(NE, counts, DEN):
-            rows.append((code, year, n, d))
+            rows.append((code, year, n, d + shift))
         for code, n, d in NW:
-            rows.append((code, year, n, d))
+            rows.append((code, year, n, d + shift))
     rows.append(("E12000001", 2020, sum(C2020), sum(DEN)))          # NE total in 2020
     rows.append(("E92000001", 2020, 3000, 600000))                  # England total in 2020
     df = pd.DataFrame(rows, columns=["area_code", "year", "numerator", "denominator"]).assign(measure="disc")
@@ -236,6 +236,8 @@ def test_disclosure_in_every_table_and_download(new_session, downloads):
         n, d = o.loc[(r.area_code, r.year), ["numerator", "denominator"]]
         rate = n / d * 10000
         lo, hi = stats.byar_ci(np.array([float(n)]), np.array([float(d)]), 10000, 0.95)
+        if n == 0:  # a zero hidden as a complementary cell: 0 is too common a value to search for
+            continue
         secrets_num |= {round(rate, 6), round(float(lo[0]), 6), round(float(hi[0]), 6)}
         secrets_txt |= {charts.fmt(rate), charts.fmt(float(lo[0])), charts.fmt(float(hi[0]))}
     tables, text = [], []
