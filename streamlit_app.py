@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._lib import data  # noqa: E402
+from pages._lib import data, userdata  # noqa: E402
 
 st.set_page_config(page_title="Infants entering care: LA atlas", page_icon="🗺️", layout="wide")
 
@@ -26,6 +26,7 @@ PAGES = [
     st.Page("pages/profile.py", title="Area profile", url_path="profile"),
     st.Page("pages/services.py", title="Services", url_path="services"),
     st.Page("pages/downloads.py", title="Data & downloads", url_path="downloads"),
+    st.Page("pages/your_data.py", title="Your data", url_path="your_data"),
     st.Page("pages/methods.py", title="Methods & sources", url_path="methods"),
 ]
 page = st.navigation(PAGES)
@@ -38,5 +39,8 @@ with st.sidebar:
         st.caption(f"Data built {str(info.get('built_at', '?'))[:16]} · code {info.get('code_version', '?')}")
     except data.WarehouseMissing:
         pass
+    if userdata.datasets():
+        st.markdown(userdata.BADGE_MD)
+        st.caption(f"User data loaded in this session: {', '.join(userdata.datasets())} (this browser session only).")
 
 page.run()

@@ -27,7 +27,7 @@ else:
                f"({', '.join(names.get(c, c) for c in neigh[:6])}).")
 
 info = data.area_info(area)
-latest = data.area_latest(area)
+latest = data.area_latest(area, with_user=True)
 if latest.empty:
     st.info("No values for this area.")
     st.stop()
@@ -57,10 +57,13 @@ if len(vals):
     tab = vals.pivot_table(index="measure_id", columns="area_code", values="cell", aggfunc="first")
     tab = tab[[c for c in codes if c in tab.columns]]
     tab.columns = [names.get(c, c) for c in tab.columns]
-    meta = data.measures().set_index("measure_id")
     per = latest.set_index("measure_id")["period_label"]
     tab.insert(0, "Period", [per.get(m, "") for m in tab.index])
-    tab.index = [meta.loc[m, "short_title"] if m in meta.index else m for m in tab.index]
+    tab.insert(1, "Official", ["no — user-supplied" if data.is_user(m) else "yes" for m in tab.index])
+    tab.index = [ui.measure_label(m) for m in tab.index]
+    if any(data.is_user(m) for m in latest["measure_id"]):
+        st.markdown(ui.userdata.BADGE_MD + " Rows marked ⚠️ are your data (this session only), shown with "
+                    "disclosure control; their comparator is your file's own England row where given.")
     st.dataframe(tab, width="stretch")
     st.caption("Cells: value (95% confidence interval where computed). Suppressed values are never shown.")
 

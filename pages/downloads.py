@@ -9,7 +9,7 @@ ui.guard()
 st.title("Data & downloads")
 ps = state.PageState("downloads", ('measures', 'levels', 'areas', 'from', 'to'))
 names = data.area_names()
-m_all = data.measure_ids()
+m_all = data.measure_ids() + data.user_measure_ids()
 mids = ps.multi("measures", "Measures", m_all, [data.default_measure()], format_func=ui.measure_label, max_n=50,
                 what="measures")
 levels = {"la": "Local authorities", "region": "Regions", "england": "England", "country": "Wales (country)"}
@@ -25,6 +25,12 @@ c1, c2 = st.columns(2)
 ya = ps.choice("from", "From year", yrs, y0, container=c1, what="start year")
 yb = ps.choice("to", "To year", yrs, y1, container=c2, what="end year")
 ps.show_notices()
+user_mids = [m for m in mids if data.is_user(m)]
+for m in user_mids:
+    ui.user_badge(m)
+if user_mids:
+    st.caption("User-supplied rows carry `official` = false and a `badge` column in the CSV; the README says so too. "
+               "They contain only the disclosure-controlled values.")
 if ya > yb:
     st.warning("The start year is after the end year; they have been swapped.")
     ya, yb = yb, ya
@@ -40,9 +46,8 @@ else:
         st.caption("Preview shows the first 500 rows; the download has them all.")
     st.download_button("Download CSV", export.csv_bytes(df), file_name="infant_care_atlas_extract.csv",
                        mime="text/csv", on_click="ignore", key="dl_csv", icon="⬇️")
-    meta = data.measures()
     st.download_button("Download README / metadata (text)",
-                       export.readme_text(df, meta[meta["measure_id"].isin(mids)], data.build_info(),
+                       export.readme_text(df, data.measures_for(mids), data.build_info(),
                                           {"measures": mids, "area_types": lv, "areas": len(set(codes)),
                                            "years": f"{ya}-{yb}"}),
                        file_name="README_infant_care_atlas_extract.txt", mime="text/plain", on_click="ignore",

@@ -24,6 +24,7 @@ if data.has_sig() and meta.get("value_type") == "rate":
 mode = ps.choice("colour", "Colour by", list(modes), "continuous", format_func=modes.get, widget="radio",
                  container=c3, what="colouring")
 ps.show_notices()
+user = ui.user_badge(mid)
 
 level = "region" if meta.get("level") == "region" else "la"
 unit = meta.get("unit", "")
@@ -49,8 +50,10 @@ else:
             labels = df.merge(g[["area_code", "rep_lon", "rep_lat"]], on="area_code")
             labels = labels[labels["sig_england_95"].isin(["higher", "lower"])]
             labels = labels.assign(symbol=labels["sig_england_95"].map(charts.SIG_SYMBOL))
-    fig = charts.memo(("map", data.token(), mid, int(year), mode, level, layer["layer_id"]),
-                      lambda: charts.choropleth(df, layer, mode=mode, unit=unit, label_points=labels))
+    build = lambda: charts.choropleth(df, layer, mode=mode, unit=unit, label_points=labels)  # noqa: E731
+    # user data never go into the cross-session figure cache
+    fig = build() if user else charts.memo(("map", data.token(), mid, int(year), mode, level, layer["layer_id"]),
+                                           build)
     event = st.plotly_chart(fig, key="map_chart", on_select="rerun", selection_mode="points",
                             width="stretch", config={"scrollZoom": False, "displaylogo": False})
     points = (event or {}).get("selection", {}).get("points", []) if event else []
@@ -64,6 +67,11 @@ else:
 
 st.markdown(charts.map_summary(df, eng_value, unit, period,
                                "regions" if level == "region" else "local authorities"))
+if user:
+    comp, comp_value = data.user_comparator(mid, year)
+    st.caption(f"Comparator for this user measure: {comp or 'none'}"
+               f"{f' ({charts.fmt(comp_value)} {unit})' if comp_value is not None else ''}. "
+               "“Compared with England” colours are offered only when your file has an England row.")
 
 area_opts = [""] + list(df.sort_values("area_name")["area_code"])
 sel = ps.choice("area", "Selected area (keyboard alternative to clicking the map)", area_opts, "",

@@ -21,6 +21,8 @@ year = ps.choice("year", "Year", years, years[-1] if years else None, format_fun
                  shared="year", container=c2, what="year")
 sections = {"scatter": "Scatter plots", "deciles": "Deprivation deciles", "models": "Model (plain language)",
             "oe": "Observed / expected map", "funnel": "Funnel plot"}
+if data.is_user(mid):  # user data: the LA-level views only (no new totals are derived from user data)
+    sections = {k: v for k, v in sections.items() if k in ("scatter", "funnel")}
 sec = ps.choice("view", "Show", list(sections), "scatter", format_func=sections.get, container=c3, what="view")
 ps.show_notices()
 # parameters of the other views are not validated in this view: drop them so the URL holds only valid values
@@ -28,6 +30,7 @@ if sec != "deciles":
     ps.drop_param("imd")
 if sec != "oe":
     ps.drop_param("period")
+user = ui.user_badge(mid)
 period = data.period_label(mid, year)
 sd = data.scatter_data(mid, year)
 
@@ -49,6 +52,9 @@ if sec == "scatter":
                                            unit), width="stretch", key="imd_scatter")
         else:
             ui.not_in_build("Deprivation scores", "the IMD measures")
+    if user:
+        st.caption("For user data only the LA-level views (scatter and funnel) are offered: decile rates and models "
+                   "would need totals derived from your counts, which disclosure control does not allow.")
     ok = sd[sd["value"].notna()]
     st.markdown(f"{len(ok)} local authorities have a value in {period}; "
                 f"{int(sd['value'].isna().sum())} have none (suppressed or not available) and are not plotted.")
@@ -112,12 +118,18 @@ elif sec == "oe":
 
 else:
     f = data.funnel(mid, year)
-    if f is None:
+    if f is None and user:
+        st.info("No funnel plot for this year: your file needs an England row or at least two LAs with an "
+                "unsuppressed value to give a comparator.", icon="ℹ️")
+    elif f is None:
         ui.not_in_build("The funnel plot", "`funnel_points` / `funnel_limits` from the statistics step")
     else:
         pts, lim, par = f
         target = par["target"].iloc[0] if len(par) else None
-        od = st.checkbox("Allow for overdispersion (wider limits)", value=False, key="ns_od")
+        od = False if user else st.checkbox("Allow for overdispersion (wider limits)", value=False, key="ns_od")
+        if user:
+            st.caption(f"Centre line and limits: {par['method'].iloc[0]} ({charts.fmt(target)} {unit}); flags as "
+                       "computed at import. Suppressed LAs are not plotted.")
         st.plotly_chart(charts.funnel(pts, lim, target, unit, od=od), width="stretch", key="funnel")
         st.markdown(f"Areas outside the funnel's limits differ from England by more than chance would suggest "
                     f"(▲ above, ▼ below). {len(pts)} areas plotted.")

@@ -28,6 +28,7 @@ view = ps.choice("view", "View", ["areas", "regions"], "areas", widget="radio", 
 show_ci = c4.checkbox("Show 95% confidence intervals", value=True, key="trends_ci",
                       disabled=not data.has_ci())
 ps.show_notices()
+user = ui.user_badge(mid)
 if sel:
     state.remember_area(sel[0])
 
@@ -63,7 +64,7 @@ else:
     ui.table_alternative(ui.status_table(ser, unit).assign(Year=ser["period_label"].values),
                          "Table: values in this chart", key="trend_table_r")
 
-ts = data.trend_summary(mid)
+ts = None if user else data.trend_summary(mid)
 if ts is not None and sel:
     t = ts[ts["area_code"].isin(sel)]
     if len(t):

@@ -225,3 +225,24 @@ def test_bad_permalink_shows_notice(server, page):
     alerts = page.locator('[data-testid="stAlert"]').all_inner_texts().__str__()
     assert "not recognised" in alerts
     assert "DROP" not in page.url
+
+
+def test_upload_your_data_shows_badge(server, page):
+    """Upload a file through the real uploader; the badge shows; the page link keeps the session so the map
+    offers the user measure with the badge."""
+    goto(page, server["base"] + "/your_data")
+    no_exception(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        str(ROOT / "tests" / "fixtures" / "user" / "valid_extract.csv"))
+    page.get_by_text("Your data in this session").wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_text("User-supplied — not official statistics").count() >= 1
+    page.get_by_role("link", name="See it on Map").first.click()
+    wait_idle(page)
+    page.wait_for_function("() => location.pathname.endsWith('/map') || location.search.includes('measure=user.')",
+                           timeout=TIMEOUT_MS)
+    wait_idle(page)
+    no_exception(page)
+    assert "measure=user.valid_extract.newborn_s31" in page.url
+    assert page.get_by_text("User-supplied — not official statistics").count() >= 1

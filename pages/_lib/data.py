@@ -7,6 +7,11 @@
 - Tables added by other workstreams (geometry, services, statistics) may be absent: `has_table` / `has_columns`
   let pages say "not available in this build" instead of failing.
 Pages import this module and never write SQL; statistics come from the warehouse (pipeline/post/stats.py).
+
+User-supplied measures (ids `user.<dataset>.<measure>`, see userdata.py) live in st.session_state only. The
+functions below dispatch on the id: user measures are answered from the session's disclosure-controlled frames,
+joined with the official area tables in pandas, and NEVER pass through st.cache_data / st.cache_resource (those are
+shared between sessions).
 """
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import config
+
+from . import userdata
 
 ENGLAND = "E92000001"
 WALES = "W92000004"
@@ -148,7 +155,24 @@ def _measure_dicts(tok: str) -> dict[str, dict]:
 
 def measure(measure_id: str) -> dict:
     """Registry row of one measure (a shared read-only dict: do not modify)."""
+    if userdata.is_user(measure_id):
+        return user_meta(measure_id)
     return _measure_dicts(token()).get(measure_id, {})
+
+
+def is_user(measure_id) -> bool:
+    return userdata.is_user(measure_id)
+
+
+def measures_for(measure_ids: list[str]) -> pd.DataFrame:
+    """Registry rows (official and user-supplied) of these measures, with an `official` flag."""
+    m = measures()
+    m = m[m["measure_id"].isin(measure_ids)].copy()
+    m["official"] = True
+    u = [user_meta(x) for x in measure_ids if userdata.is_user(x)]
+    if u:
+        m = pd.concat([m, pd.DataFrame([x for x in u if x])], ignore_index=True)
+    return m
 
 
 def map_measure_ids() -> list[str]:
@@ -157,7 +181,7 @@ def map_measure_ids() -> list[str]:
     m = m[m["level"] != "none"]
     ids = list(m["measure_id"])
     first = [x for x in ("cla_starts_u1_rate", "cla_starts_u1") if x in ids]
-    return first + [x for x in ids if x not in first]
+    return first + [x for x in ids if x not in first] + user_measure_ids()
 
 
 def default_measure() -> str:
@@ -173,6 +197,9 @@ def _measure_years(tok: str, measure_id: str) -> list[int]:
 
 
 def measure_years(measure_id: str) -> list[int]:
+    if userdata.is_user(measure_id):
+        v = userdata.frame(measure_id)
+        return sorted(int(y) for y in v.loc[v["value"].notna(), "year"].unique()) if len(v) else []
     return _measure_years(token(), measure_id)
 
 
@@ -184,6 +211,8 @@ def _period_labels(tok: str, measure_id: str) -> dict[int, str]:
 
 
 def period_label(measure_id: str, year: int) -> str:
+    if userdata.is_user(measure_id):
+        return f"{int(year) - 1}/{str(int(year))[-2:]}"
     return _period_labels(token(), measure_id).get(int(year), str(year))
 
 
@@ -241,6 +270,10 @@ def _values(tok: str, measure_id: str, year: int, area_type: str) -> pd.DataFram
 
 def values(measure_id: str, year: int, level: str = "la") -> pd.DataFrame:
     """Values of one measure and year for LAs (`la`), regions (`region`) or England (`england`)."""
+    if userdata.is_user(measure_id):
+        d = user_frame(measure_id)
+        d = d[(d["year"] == int(year)) & (d["area_type"] == level)].sort_values("area_name")
+        return d[_VALUE_COLS].reset_index(drop=True)
     return _values(token(), measure_id, int(year), level)
 
 
@@ -258,6 +291,10 @@ def _series(tok: str, measure_id: str, codes: tuple[str, ...]) -> pd.DataFrame:
 
 
 def series(measure_id: str, codes: list[str]) -> pd.DataFrame:
+    if userdata.is_user(measure_id):
+        d = user_frame(measure_id)
+        d = d[d["area_code"].isin(codes)].sort_values(["area_name", "year"])
+        return d[_SERIES_COLS].reset_index(drop=True)
     return _series(token(), measure_id, tuple(sorted(set(codes))))
 
 
@@ -307,8 +344,29 @@ def _area_latest(tok: str, code: str) -> pd.DataFrame:
         ORDER BY la.measure_id""", [code, code])
 
 
-def area_latest(code: str) -> pd.DataFrame:
-    return _area_latest(token(), code)
+def area_latest(code: str, with_user: bool = False) -> pd.DataFrame:
+    """Latest value of every measure for one area; with_user adds this session's user measures (the latest year
+    in which the area has a row, with the extract's own region/England rows where it has them)."""
+    out = _area_latest(token(), code)
+    if not with_user or not user_measure_ids():
+        return out
+    rows = []
+    info = area_info(code)
+    for mid in user_measure_ids():
+        d = user_frame(mid)
+        mine = d[d["area_code"] == code]
+        if mine.empty:
+            continue
+        r = mine.sort_values("year").iloc[-1]
+        same = d[d["year"] == r["year"]].set_index("area_code")["value"]
+        m = user_meta(mid)
+        rows.append({"measure_id": mid, "short_title": m["short_title"], "unit": m["unit"], "value_type": "rate",
+                     "polarity": "neutral", "year": int(r["year"]), "period_label": r["period_label"],
+                     "value": r["value"], "numerator": r["numerator"], "denominator": r["denominator"],
+                     "status": r["status"], "note": r["note"], "lower_95": r["lower_95"], "upper_95": r["upper_95"],
+                     "sig_england_95": r["sig_england_95"], "sig_region_95": None,
+                     "region_value": same.get(info.get("region_code")), "england_value": same.get(ENGLAND)})
+    return pd.concat([out, pd.DataFrame(rows)], ignore_index=True) if rows else out
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -327,8 +385,16 @@ def _spine(tok: str, measure_ids: tuple[str, ...], year_of: tuple[tuple[str, int
 
 
 def spine(latest: pd.DataFrame) -> pd.DataFrame:
-    pairs = tuple((r.measure_id, int(r.year)) for r in latest.itertuples())
-    return _spine(token(), tuple(p[0] for p in pairs), pairs)
+    pairs = tuple((r.measure_id, int(r.year)) for r in latest.itertuples() if not userdata.is_user(r.measure_id))
+    out = _spine(token(), tuple(p[0] for p in pairs), pairs) if pairs else pd.DataFrame()
+    rows = []
+    for r in latest.itertuples():
+        if userdata.is_user(r.measure_id):
+            d = user_frame(r.measure_id)
+            v = d[(d["year"] == r.year) & (d["area_type"] == "la") & (d["country"] == "England")]["value"].dropna()
+            rows.append({"measure_id": r.measure_id, "year": int(r.year), "lo": v.min(), "q1": v.quantile(0.25),
+                         "med": v.median(), "q3": v.quantile(0.75), "hi": v.max(), "n": len(v)})
+    return pd.concat([out, pd.DataFrame(rows)], ignore_index=True) if rows else out
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -346,10 +412,18 @@ def _compare(tok: str, codes: tuple[str, ...], measure_ids: tuple[str, ...], yea
 
 def compare(codes: list[str], latest: pd.DataFrame) -> pd.DataFrame:
     """Values of `codes` for each measure in `latest` at that measure's year (the focus LA's latest)."""
-    pairs = tuple((r.measure_id, int(r.year)) for r in latest.itertuples())
-    if not codes or not pairs:
+    pairs = tuple((r.measure_id, int(r.year)) for r in latest.itertuples() if not userdata.is_user(r.measure_id))
+    if not codes or latest.empty:
         return pd.DataFrame()
-    return _compare(token(), tuple(dict.fromkeys(codes)), tuple(p[0] for p in pairs), pairs)
+    out = _compare(token(), tuple(dict.fromkeys(codes)), tuple(p[0] for p in pairs), pairs) if pairs else None
+    parts = [] if out is None else [out]
+    for r in latest.itertuples():
+        if userdata.is_user(r.measure_id):
+            d = user_frame(r.measure_id)
+            parts.append(d[(d["year"] == r.year) & d["area_code"].isin(codes)][
+                ["measure_id", "area_code", "area_name", "area_type", "year", "period_label", "value", "numerator",
+                 "denominator", "status", "note", *CI_COLS, *SIG_COLS]])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -434,12 +508,13 @@ def layer_for(year: int, level: str = "la", countries: tuple[str, ...] = ("Engla
 
 
 def trend_measure_ids() -> list[str]:
-    """Measures with values in at least two years (any level), the headline first."""
+    """Measures with values in at least two years (any level), the headline first; then this session's user
+    measures (even with one year, so an upload always shows up)."""
     m = measures()
     m = m[(m["level"] != "none") | (m["min_year"].notna())]
     ids = [r.measure_id for r in m.itertuples() if r.min_year == r.min_year and r.max_year != r.min_year]
     first = [x for x in ("cla_starts_u1_rate", "cla_starts_u1") if x in ids]
-    return first + [x for x in ids if x not in first]
+    return first + [x for x in ids if x not in first] + user_measure_ids()
 
 
 @st.cache_data(show_spinner=False)
@@ -467,6 +542,8 @@ def _funnel(tok: str, measure_id: str, year: int):
 
 def funnel(measure_id: str, year: int):
     """(points, limits, params) or None if the statistics tables are missing."""
+    if userdata.is_user(measure_id):
+        return user_funnel(measure_id, year)
     if not (has_table("funnel_points") and has_table("funnel_limits")):
         return None
     return _funnel(token(), measure_id, int(year))
@@ -550,6 +627,8 @@ def _scatter(tok: str, measure_id: str, year: int, imd_measure: str, births_meas
 
 
 def scatter_data(measure_id: str, year: int) -> pd.DataFrame:
+    if userdata.is_user(measure_id):
+        return user_scatter(measure_id, year)
     return _scatter(token(), measure_id, int(year), "imd2019_score", "live_births", has_table("la_geo"))
 
 
@@ -613,7 +692,17 @@ def _download(tok: str, measure_ids: tuple[str, ...], codes: tuple[str, ...], y0
 
 
 def download(measure_ids: list[str], codes: list[str], y0: int, y1: int) -> pd.DataFrame:
-    return _download(token(), tuple(sorted(set(measure_ids))), tuple(sorted(set(codes))), int(y0), int(y1))
+    """Tidy rows for the CSV download, with an `official` column (false for user-supplied measures, whose rows
+    come from the session's disclosure-controlled frames only)."""
+    off = tuple(sorted(set(m for m in measure_ids if not userdata.is_user(m))))
+    out = _download(token(), off, tuple(sorted(set(codes))), int(y0), int(y1)) if off else pd.DataFrame()
+    if len(out):
+        out = out.assign(official=True)
+    parts = [out] if len(out) else []
+    for mid in sorted(set(m for m in measure_ids if userdata.is_user(m))):
+        parts.append(user_download(mid, codes, y0, y1))
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 @st.cache_data(show_spinner=False)
@@ -623,7 +712,12 @@ def _year_range(tok: str) -> tuple[int, int]:
 
 
 def year_range() -> tuple[int, int]:
-    return _year_range(token())
+    y0, y1 = _year_range(token())
+    for mid in user_measure_ids():
+        v = userdata.frame(mid)
+        if len(v):
+            y0, y1 = min(y0, int(v["year"].min())), max(y1, int(v["year"].max()))
+    return y0, y1
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -657,3 +751,162 @@ def _table_counts(tok: str) -> pd.DataFrame:
 
 def table_counts() -> pd.DataFrame:
     return _table_counts(token())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# user-supplied data (session only; pandas joins with the official area tables; never cached across sessions)
+_VALUE_COLS = ["area_code", "area_name", "area_type", "region_code", "region_name", "country", "year", "period_label",
+               "value", "numerator", "denominator", "status", "note", "source_id", *CI_COLS, *SIG_COLS]
+_SERIES_COLS = ["area_code", "area_name", "area_type", "year", "period_label", "value", "numerator", "denominator",
+                "status", "note", *CI_COLS, *SIG_COLS]
+USER_ENGLAND_COMPARATOR = "England (from the extract)"
+USER_SUPPRESSED_NOTE = userdata.SUPPRESSED_NOTE
+
+
+def user_measure_ids() -> list[str]:
+    return userdata.measure_ids()
+
+
+def user_meta(measure_id: str) -> dict:
+    m = userdata.meta(measure_id)
+    if m:
+        types = set(user_frame(measure_id)["area_type"].dropna())
+        m["level"] = "la" if "la" in types else ("region" if "region" in types else "none")
+    return m
+
+
+def user_frame(measure_id: str) -> pd.DataFrame:
+    """One user measure's disclosure-controlled rows joined with `areas`. Significance 'vs England' is given only
+    where the extract has its own England row (otherwise the comparator is the extract's pooled LAs and is
+    reported as such, never labelled England)."""
+    v = userdata.frame(measure_id)
+    a = areas()[["area_code", "area_name", "area_type", "region_code", "region_name", "country"]]
+    if v.empty:
+        return pd.DataFrame(columns=list(dict.fromkeys(_VALUE_COLS + _SERIES_COLS + ["measure_id", "comparator"])))
+    d = v.merge(a, on="area_code", how="left")
+    eng = d["comparator"].eq(USER_ENGLAND_COMPARATOR) & d["area_type"].eq("la")
+    for s in ("95", "998"):
+        d[f"sig_england_{s}"] = d[f"sig_comparator_{s}"].where(eng, None)
+        d[f"sig_region_{s}"] = None
+    sup = d["status"].eq("suppressed")  # belt and braces: the frame is already disclosure-controlled
+    d.loc[sup, ["value", "numerator", *CI_COLS]] = float("nan")
+    d.loc[sup, "note"] = USER_SUPPRESSED_NOTE  # never say which cells were primary and which complementary
+    return d
+
+
+def user_comparator(measure_id: str, year: int) -> tuple[str | None, float | None]:
+    d = user_frame(measure_id)
+    d = d[(d["year"] == int(year)) & d["comparator"].notna()]
+    if d.empty:
+        return None, None
+    return str(d["comparator"].iloc[0]), float(d["comparator_value"].iloc[0])
+
+
+def user_scatter(measure_id: str, year: int) -> pd.DataFrame:
+    """LA rates of a user measure with distance north and IMD 2019 score (official), size = denominator."""
+    d = user_frame(measure_id)
+    d = d[(d["year"] == int(year)) & (d["area_type"] == "la") & (d["country"] == "England")]
+    d = d[["area_code", "area_name", "region_name", "value", "numerator", "denominator", "status"]]
+    g = la_geo()
+    if len(g):
+        d = d.merge(g[["area_code", "north_south_km", "bng_n"]], on="area_code", how="left")
+    else:
+        d = d.assign(north_south_km=float("nan"), bng_n=float("nan"))
+    imd = _latest_official("imd2019_score")
+    d = d.merge(imd.rename(columns={"value": "imd_score"}), on="area_code", how="left")
+    return d.assign(births=d["denominator"]).sort_values("area_name").reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False)
+def _latest_official_cached(tok: str, measure_id: str) -> pd.DataFrame:
+    return _df(tok, """SELECT area_code, value FROM indicator_values WHERE measure_id = ?
+                      QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY year DESC) = 1""", [measure_id])
+
+
+def _latest_official(measure_id: str) -> pd.DataFrame:
+    return _latest_official_cached(token(), measure_id)
+
+
+def user_funnel(measure_id: str, year: int):
+    """(points, limits, params) for a user measure: the flags computed at import (pipeline.user_import.compute,
+    around the extract's comparator); limits from pipeline.stats. Suppressed LAs are not plotted."""
+    from pipeline import stats
+    comp, target = user_comparator(measure_id, year)
+    d = user_frame(measure_id)
+    d = d[(d["year"] == int(year)) & (d["area_type"] == "la") & d["value"].notna()]
+    if target is None or d.empty:
+        return None
+    mult = float(user_meta(measure_id).get("multiplier") or 10000)
+    pts = d[["area_code", "area_name", "region_name", "numerator", "denominator", "value"]].assign(
+        flag_95=d["funnel_flag_95"].values, flag_998=d["funnel_flag_998"].values).sort_values("denominator")
+    lo_d, hi_d = max(1.0, float(d["denominator"].min()) * 0.8), float(d["denominator"].max()) * 1.2
+    grid = pd.Series(sorted(set(float(x) for x in pd.Series(range(0, 201)) / 200 * (hi_d - lo_d) + lo_d)))
+    lim = pd.DataFrame({"denominator": grid})
+    for lvl, sfx in ((0.95, "95"), (0.998, "998")):
+        lo, hi = stats.funnel_limits(target / mult, grid.to_numpy(), lvl)
+        lim[f"lower_{sfx}"], lim[f"upper_{sfx}"] = lo * mult, hi * mult
+    par = pd.DataFrame([{"measure_id": measure_id, "year": int(year), "target": target, "method": comp,
+                         "n_areas": len(pts)}])
+    return pts.reset_index(drop=True), lim, par
+
+
+def user_download(measure_id: str, codes: list[str], y0: int, y1: int) -> pd.DataFrame:
+    d = user_frame(measure_id)
+    d = d[d["area_code"].isin(codes) & d["year"].between(int(y0), int(y1))]
+    if d.empty:
+        return pd.DataFrame()
+    m = user_meta(measure_id)
+    d = d.sort_values(["area_type", "area_name", "year"])
+    out = pd.DataFrame({
+        "measure_id": d["measure_id"], "measure_title": m["title"], "area_code": d["area_code"],
+        "area_name": d["area_name"], "area_type": d["area_type"], "region_name": d["region_name"],
+        "year": d["year"], "period_label": d["period_label"], "value": d["value"], "unit": m["unit"],
+        "numerator": d["numerator"], "denominator": d["denominator"],
+        **{c: d[c] for c in CI_COLS}, **{c: d[c] for c in SIG_COLS},
+        "status": d["status"], "note": d["note"], "definition": m["definition"], "caveats": m["caveats"],
+        "source_id": "user-supplied", "source_title": f"user file {m['file_name']}",
+        "source_publisher": "user-supplied (not official statistics)", "source_edition": None,
+        "source_licence": "as agreed with the data owner", "source_url": None,
+        "comparator": d["comparator"], "comparator_value": d["comparator_value"],
+        "sig_comparator_95": d["sig_comparator_95"], "sig_comparator_998": d["sig_comparator_998"],
+        "funnel_flag_95": d["funnel_flag_95"], "funnel_flag_998": d["funnel_flag_998"],
+        "official": False, "badge": userdata.BADGE})
+    return out.reset_index(drop=True)
+
+
+# validation and computation of an upload: the same code as `atlas import`, on this app's read-only connection
+def validate_upload(data: bytes, max_bytes: int):
+    from pipeline import user_import
+    return user_import.validate_extract(data, _cursor(token()), max_bytes=max_bytes)
+
+
+def compute_upload(values: pd.DataFrame, rule):
+    from pipeline import user_import
+    return user_import.compute(values, _cursor(token()), rule)
+
+
+def user_dir() -> Path:
+    from pipeline import user_import
+    return user_import.user_db_path("x").parent
+
+
+def imported_datasets() -> list[str]:
+    """Names of datasets imported with `atlas import` (data/user/*.duckdb or $ATLAS_USER_DIR)."""
+    d = user_dir()
+    return sorted(p.stem for p in d.glob("*.duckdb")) if d.is_dir() else []
+
+
+def load_imported(name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Read a CLI-imported dataset read-only (it already holds only disclosure-controlled values)."""
+    import duckdb
+    from pipeline import user_import
+    if name not in imported_datasets():
+        raise FileNotFoundError(name)
+    con = duckdb.connect(str(user_import.user_db_path(name)), read_only=True)
+    try:
+        v = con.execute("SELECT * FROM user_values").df()
+        m = con.execute("SELECT * FROM user_measures").df()
+        info = con.execute("SELECT * FROM import_info").df().iloc[0].to_dict()
+    finally:
+        con.close()
+    return v, m, info

@@ -65,10 +65,23 @@ def readme_text(df: pd.DataFrame, measures: pd.DataFrame, build: dict, filters: 
         "",
         "Text cells beginning with = + - @ are prefixed with a single quote to keep spreadsheets safe.",
         "",
+        "Official: true for official statistics; false for user-supplied measures.",
+        "",
         "IMPORTANT: cla_starts_u1_rate (children starting to be looked after aged under 1 per 10,000 live births) is "
         "a proxy for infant entry to care. It includes all under-1s and every legal route into care. It is NOT the "
         "rate of newborns in care proceedings.",
         "",
+    ]
+    if "official" in df and (df["official"] == False).any():  # noqa: E712
+        lines += [
+            "USER-SUPPLIED - NOT OFFICIAL STATISTICS: rows with official = false come from a file uploaded (or "
+            "imported with `atlas import`) by the user of this session. They are not official statistics, were not "
+            "checked by the atlas beyond validation, and are shown after disclosure control (counts 1-4, or the "
+            "stricter rule named in each measure's caveats, suppressed together with any cell that would reveal one "
+            "by difference from a total). Suppressed cells are blank and must not be estimated.",
+            "",
+        ]
+    lines += [
         "Measures in this extract",
         "------------------------",
     ]

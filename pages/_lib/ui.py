@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import data
+from . import data, userdata
 
 HEADLINE_NOTE = ("**Infant care starts** counts children who *started to be looked after aged under 1*: all under-1s "
                  "(not only newborns) and every legal route into care. It is not the number of newborns in care "
@@ -29,12 +29,26 @@ def guard() -> None:
         st.stop()
 
 
+def user_badge(mid: str, where: str = "") -> bool:
+    """The always-visible badge for a user-supplied measure (call right under the measure selector). Returns
+    True if the measure is user-supplied."""
+    if not data.is_user(mid):
+        return False
+    m = data.measure(mid)
+    st.markdown(f"{userdata.BADGE_MD} **{m.get('short_title', mid)}**{where}: uploaded in this browser session "
+                f"from `{m.get('file_name', '?')}`; disclosure control: {m.get('disclosure_rule', '?')}. Suppressed "
+                "cells are grey/blank and never estimated.")
+    return True
+
+
 def not_in_build(what: str, needs: str) -> None:
     st.info(f"**{what}** is not available in this build (it needs {needs}). Rebuild the warehouse once that "
             "part of the pipeline is present.", icon="ℹ️")
 
 
 def measure_label(mid: str) -> str:
+    if data.is_user(mid):  # from the id alone (format_func may run outside the session)
+        return userdata.label(mid)
     m = data.measure(mid)
     return m.get("short_title") or mid
 
@@ -53,7 +67,10 @@ def definition(mid: str, expanded: bool = False) -> None:
         st.markdown(f"**Unit.** {m['unit']}")
         if m.get("caveats"):
             st.markdown(f"**Caveats.** {m['caveats']}")
-        if m.get("official") is False:
+        if data.is_user(mid):
+            st.markdown(f"{userdata.BADGE_MD} Supplied by the user in this session; not checked or endorsed by the "
+                        "atlas.")
+        elif m.get("official") is False:
             st.markdown("_Not an official statistic: derived for this atlas._")
 
 
@@ -70,7 +87,9 @@ def status_table(df: pd.DataFrame, unit: str) -> pd.DataFrame:
             "denominator": "Denominator", "sig_england_95": "vs England (95%)", "status": "Status", "note": "Note"}
     d = df[[c for c in cols if c in df]].copy()
     if "status" in d:
+        user_sup = df["note"].eq(userdata.SUPPRESSED_NOTE) if "note" in df else False
         d["status"] = d["status"].map(data.STATUS_LABELS).fillna(d["status"])
+        d.loc[user_sup, "status"] = "Suppressed by disclosure control (user data)"
         mask = df["status"].eq("suppressed")
         for c in ("value", "numerator", "lower_95", "upper_95"):
             if c in d:
