@@ -67,21 +67,32 @@ def read_csv(ctx: BuildContext, source_id: str, required: list[str] | None = Non
     body = []
     lines = []
     for i, r in enumerate(rows[1:], start=skiprows + 2):
-        if not any(c.strip() for c in r):
-            continue
-        if len(r) < width:
-            raise SourceError(source_id, rel, f"row has {len(r)} fields, the header has {width} (truncated file?)",
-                              row=i)
-        if any(c.strip() for c in r[width:]):
-            raise SourceError(source_id, rel, f"row has more fields than the header ({len(r)} > {width})", row=i)
-        body.append([c.strip() for c in r[:width]])
+        if len(r) != width:  # rare: checked cell by cell (rows of the right width are checked per column below)
+            if not any(c.strip() for c in r):
+                continue
+            if len(r) < width:
+                raise SourceError(source_id, rel, f"row has {len(r)} fields, the header has {width} (truncated file?)",
+                                  row=i)
+            if any(c.strip() for c in r[width:]):
+                raise SourceError(source_id, rel, f"row has more fields than the header ({len(r)} > {width})", row=i)
+            r = r[:width]
+        body.append(r)
         lines.append(i)
-    if not body:
-        raise SourceError(source_id, rel, "file has a header but no data rows")
     dupes = {h for h in header if header.count(h) > 1}
+    cols = [[c.strip() for c in col] for col in zip(*body)] if body else [[] for _ in header]
+    if body:
+        blank = np.ones(len(body), dtype=bool)
+        for c in cols:
+            blank &= np.asarray(c, dtype=object) == ""
+        if blank.any():  # rows of empty cells (e.g. ",,,,") are skipped
+            keep = ~blank
+            cols = [[v for v, k in zip(c, keep) if k] for c in cols]
+            lines = [v for v, k in zip(lines, keep) if k]
+    if not lines:
+        raise SourceError(source_id, rel, "file has a header but no data rows")
     if dupes:
         raise SourceError(source_id, rel, f"duplicate column names: {sorted(dupes)}")
-    df = pd.DataFrame(body, columns=header)
+    df = pd.DataFrame(dict(zip(header, cols)), columns=header)
     df["_line"] = lines
     apply_corrections(ctx, df, source_id)
     if required:
