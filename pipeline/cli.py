@@ -33,21 +33,22 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .build import build, fingerprint, print_summary, stored_fingerprint
     from .fetch import fetch
+    from .fingerprint import fingerprint, stored_fingerprint
     out = Path(args.out) if args.out else None
     rep = fetch(mirror=_mirror(args))
     if not args.force and stored_fingerprint(out) == fingerprint(rep.checksums):
         print(f"warehouse {out or config.warehouse_path()} is up to date (sources and code unchanged); "
               f"use --force to rebuild")
         return 0
+    from .build import build, print_summary
     print_summary(build(out=out, mirror=_mirror(args), fetch_report=rep))
     return 0
 
 
 def _needs_build(mirror: Path | None) -> tuple[bool, object]:
-    from .build import fingerprint, stored_fingerprint
     from .fetch import fetch
+    from .fingerprint import fingerprint, stored_fingerprint
     rep = fetch(mirror=mirror, progress=False)
     return stored_fingerprint() != fingerprint(rep.checksums), rep
 
