@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,7 +102,11 @@ def cmd_export(args) -> int:
     tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema='main' "
                                         "AND table_name NOT LIKE 'stg_%' ORDER BY 1").fetchall()]
     for t in tables:
-        con.execute(f"COPY \"{t}\" TO '{(out / (t + '.parquet')).as_posix()}' (FORMAT PARQUET)")
+        # no SQL text built from the table name or the output path (a directory may contain quotes): the relation API
+        # names the table as an identifier and takes the file name as a plain argument
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", t):
+            raise AtlasError(f"unexpected table name {t!r} in the warehouse; not exported")
+        con.table(t).write_parquet(str(out / f"{t}.parquet"))
     print(f"exported {len(tables)} tables to {out}")
     return 0
 
