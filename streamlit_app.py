@@ -1,18 +1,46 @@
-"""Infant care-entry atlas: Streamlit entry point (minimal until the dashboard lands)."""
+"""Infant care-entry atlas: Streamlit entry point (multipage via st.navigation; pages live in pages/).
+
+Shared code is in pages/_lib/ (data access, charts, permalinks); it is never run as a page because st.navigation
+lists the pages explicitly.
+"""
 from __future__ import annotations
 
-import duckdb
-import streamlit as st
+import sys
+from pathlib import Path
 
-from pipeline import config
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-st.set_page_config(page_title="Infant care-entry atlas", layout="wide")
-st.title("Infants entering care in England: a local-authority atlas")
-path = config.warehouse_path()
-if not path.exists():
-    st.error(f"No warehouse at {path}. Run `atlas build` first.")
-    st.stop()
-con = duckdb.connect(str(path), read_only=True)
-info = con.execute("SELECT built_at, code_version FROM build_info").fetchone()
-st.caption(f"Warehouse built {info[0]} (code {info[1]}).")
-st.dataframe(con.execute("SELECT measure_id, title, unit, first_year, last_year FROM measures").df(), hide_index=True)
+import streamlit as st  # noqa: E402
+
+from pages._lib import data, userdata  # noqa: E402
+
+st.set_page_config(page_title="Infants entering care: LA atlas", page_icon="🗺️", layout="wide")
+
+PAGES = [
+    st.Page("pages/map.py", title="Map", url_path="map", default=True),
+    st.Page("pages/trends.py", title="Trends", url_path="trends"),
+    st.Page("pages/north_south.py", title="North–south & deprivation", url_path="north_south"),
+    st.Page("pages/compare.py", title="Compare areas", url_path="compare"),
+    st.Page("pages/profile.py", title="Area profile", url_path="profile"),
+    st.Page("pages/services.py", title="Services", url_path="services"),
+    st.Page("pages/downloads.py", title="Data & downloads", url_path="downloads"),
+    st.Page("pages/your_data.py", title="Your data", url_path="your_data"),
+    st.Page("pages/methods.py", title="Methods & sources", url_path="methods"),
+]
+page = st.navigation(PAGES)
+
+with st.sidebar:
+    st.caption("Infants entering care in England (and Wales): a local-authority atlas for policymakers, "
+               "commissioners and researchers.")
+    try:
+        info = data.build_info()
+        st.caption(f"Data built {str(info.get('built_at', '?'))[:16]} · code {info.get('code_version', '?')}")
+    except data.WarehouseMissing:
+        pass
+    if userdata.datasets():
+        st.markdown(userdata.BADGE_MD)
+        st.caption(f"User data loaded in this session: {', '.join(userdata.datasets())} (this browser session only).")
+
+page.run()

@@ -47,6 +47,11 @@ class DisclosureRule:
         return not pd.isna(n) and self.min_count <= n <= self.max_count
 
 
+def suppressed_note(rule: DisclosureRule) -> str:
+    return (f"suppressed by disclosure control (counts {rule.min_count}-{rule.max_count}, and any cell that would "
+            "reveal one by difference from a total)")
+
+
 @dataclass
 class Problem:
     row: int | None
@@ -160,38 +165,35 @@ def validate_extract(data: bytes, con: duckdb.DuckDBPyConnection, max_bytes: int
             continue
         rec = {h: c.strip() for h, c in zip(header, r)}
         bad = False
+
+        def add(column, value, problem, _row=i):
+            P.append(Problem(_row, column, value, problem))
+            return True
+
         m = rec["measure"]
         if not NAME_RE.match(m):
-            P.append(Problem(i, "measure", m, "measure id must be lower-case letters, digits and _ (max 40), "
-                                              "starting with a letter"))
-            bad = True
+            bad = add("measure", m, "measure id must be lower-case letters, digits and _ (max 40), starting with a letter")
         elif m in official_ids:
-            P.append(Problem(i, "measure", m, "clashes with an official measure id; choose another name"))
-            bad = True
+            bad = add("measure", m, "clashes with an official measure id; choose another name")
         # period
         year = None
         if rec.get("year"):
             year = _int(rec["year"])
             if year is None:
-                P.append(Problem(i, "year", rec["year"], "year is not a whole number"))
-                bad = True
+                bad = add("year", rec["year"], "year is not a whole number")
         elif rec.get("period_label"):
             mm = PERIOD_RE.match(rec["period_label"])
             if not mm:
-                P.append(Problem(i, "period_label", rec["period_label"], "period_label must look like 2019/20"))
-                bad = True
+                bad = add("period_label", rec["period_label"], "period_label must look like 2019/20")
             else:
                 year = int(mm.group(1)) + 1
                 end = mm.group(2)
                 if int(end[-2:]) != year % 100:
-                    P.append(Problem(i, "period_label", rec["period_label"], "period_label years are not consecutive"))
-                    bad = True
+                    bad = add("period_label", rec["period_label"], "period_label years are not consecutive")
         else:
-            P.append(Problem(i, "year", "", "year (or period_label) is empty"))
-            bad = True
+            bad = add("year", "", "year (or period_label) is empty")
         if year is not None and not (MIN_YEAR <= year <= MAX_YEAR):
-            P.append(Problem(i, "year", str(year), f"year outside {MIN_YEAR}-{MAX_YEAR}"))
-            bad = True
+            bad = add("year", str(year), f"year outside {MIN_YEAR}-{MAX_YEAR}")
         # area
         code = rec.get("area_code", "")
         if not code and rec.get("old_la_code"):
@@ -199,48 +201,37 @@ def validate_extract(data: bytes, con: duckdb.DuckDBPyConnection, max_bytes: int
             hit = [c for c in cands if year is not None and c.first_year <= year <= c.last_year] or \
                   [c for c in cands if year is not None and _in_force(areas.loc[c.area_code], year)]
             if not cands:
-                P.append(Problem(i, "old_la_code", rec["old_la_code"], "unknown DfE LA number"))
-                bad = True
+                bad = add("old_la_code", rec["old_la_code"], "unknown DfE LA number")
             elif not hit and year is not None:
-                P.append(Problem(i, "old_la_code", rec["old_la_code"], f"this LA number had no code in force in {year}"))
-                bad = True
+                bad = add("old_la_code", rec["old_la_code"], f"this LA number had no code in force in {year}")
             elif hit:
                 code = hit[0].area_code
         elif not code:
-            P.append(Problem(i, "area_code", "", "area_code (or old_la_code) is empty"))
-            bad = True
+            bad = add("area_code", "", "area_code (or old_la_code) is empty")
         elif code not in areas.index:
-            P.append(Problem(i, "area_code", code, "unknown area code (not an England/Wales LA, region or country code)"))
-            bad = True
+            bad = add("area_code", code, "unknown area code (not an England/Wales LA, region or country code)")
         elif year is not None and MIN_YEAR <= year <= MAX_YEAR and not _in_force(areas.loc[code], year):
             a = areas.loc[code]
-            P.append(Problem(i, "area_code", code, f"code not in force in the year ending 31 March {year} "
-                                                   f"(valid {a['valid_from'] or '...'} to {a['valid_to'] or '...'}): "
-                                                   f"use the code of that year's geography"))
-            bad = True
+            bad = add("area_code", code, f"code not in force in the year ending 31 March {year} "
+                                         f"(valid {a['valid_from'] or '...'} to {a['valid_to'] or '...'}): "
+                                         f"use the code of that year's geography")
         # counts
         num = _int(rec["numerator"]) if rec["numerator"] else None
         if rec["numerator"] == "":
-            P.append(Problem(i, "numerator", "", "numerator is empty"))
-            bad = True
+            bad = add("numerator", "", "numerator is empty")
         elif num is None:
-            P.append(Problem(i, "numerator", rec["numerator"], "numerator is not a whole number"))
-            bad = True
+            bad = add("numerator", rec["numerator"], "numerator is not a whole number")
         elif num < 0:
-            P.append(Problem(i, "numerator", rec["numerator"], "numerator is negative"))
-            bad = True
+            bad = add("numerator", rec["numerator"], "numerator is negative")
         den = None
         if rec.get("denominator"):
             den = _int(rec["denominator"])
             if den is None:
-                P.append(Problem(i, "denominator", rec["denominator"], "denominator is not a whole number"))
-                bad = True
+                bad = add("denominator", rec["denominator"], "denominator is not a whole number")
             elif den <= 0:
-                P.append(Problem(i, "denominator", rec["denominator"], "denominator must be greater than 0"))
-                bad = True
+                bad = add("denominator", rec["denominator"], "denominator must be greater than 0")
             elif num is not None and num >= 0 and num > den:
-                P.append(Problem(i, "numerator", rec["numerator"], f"numerator is greater than the denominator ({den})"))
-                bad = True
+                bad = add("numerator", rec["numerator"], f"numerator is greater than the denominator ({den})")
         if not bad:
             key = (m, code, year)
             if key in seen:
@@ -283,8 +274,12 @@ def add_denominators(v: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.Data
 
 def apply_disclosure(v: pd.DataFrame, areas: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:
     """Primary suppression of counts in the rule's range, then complementary suppression: wherever a total
-    supplied in the extract (England, or a region) has exactly one suppressed member among the LAs shown, the
-    smallest other member is suppressed too, repeated until no total has exactly one."""
+    supplied in the extract has exactly one suppressed member, the smallest other member is suppressed too,
+    repeated until no shown total has exactly one.
+
+    Members of a total: for a region (or Wales) its LAs; for England, each region whose own total is in the extract
+    (as one unit, so England minus the shown region totals minus the other shown LAs cannot reveal a cell) plus the
+    English LAs of regions without a total. LAs are preferred over region totals as complementary cells."""
     v = v.copy()
     v["suppressed"] = v["numerator"].map(rule.primary)
     v["why"] = np.where(v["suppressed"], f"suppressed by disclosure control (count {rule.min_count}-{rule.max_count})",
@@ -295,17 +290,24 @@ def apply_disclosure(v: pd.DataFrame, areas: pd.DataFrame, rule: DisclosureRule)
     while changed:
         changed = False
         for (m, y), g in v.groupby(["measure_id", "year"]):
-            las = g[kind.loc[g.index] == "la"]
-            totals = g[kind.loc[g.index].isin(["england", "region"])]
+            gk = kind.loc[g.index]
+            las = g[gk == "la"]
+            totals = g[gk.isin(["england", "region", "country"])]
             for t in totals.itertuples():
-                members = las if kind.at[t.Index] == "england" else las[region.loc[las.index] == t.area_code]
+                if v.at[t.Index, "suppressed"]:
+                    continue
+                if kind.at[t.Index] == "england":
+                    regs = g[gk == "region"]
+                    eng_las = las[region.loc[las.index].fillna("").str.startswith("E12")]
+                    members = pd.concat([regs, eng_las[~region.loc[eng_las.index].isin(set(regs["area_code"]))]])
+                else:
+                    members = las[region.loc[las.index] == t.area_code]
+                members = v.loc[members.index]
                 hidden = members["suppressed"] & ~members["numerator"].isna()
-                if hidden.sum() == 1 and not v.at[t.Index, "suppressed"]:
-                    rest = members[~members["suppressed"]].sort_values("numerator")
-                    if len(rest):
-                        j = rest.index[0]
-                    else:
-                        j = t.Index
+                if hidden.sum() == 1:
+                    rest = members[~members["suppressed"]]
+                    rest = rest.assign(_reg=(kind.loc[rest.index] != "la")).sort_values(["_reg", "numerator"])
+                    j = rest.index[0] if len(rest) else t.Index
                     v.at[j, "suppressed"] = True
                     v.at[j, "why"] = "suppressed so that a suppressed count cannot be worked out from a total"
                     changed = True
@@ -363,7 +365,9 @@ def compute(values: pd.DataFrame, con: duckdb.DuckDBPyConnection, rule: Disclosu
     v.loc[sup, ["value", "numerator", "lower_95", "upper_95", "lower_998", "upper_998"]] = np.nan
     v.loc[sup, ["sig_comparator_95", "sig_comparator_998", "funnel_flag_95", "funnel_flag_998"]] = "not_compared"
     v.loc[sup, "status"] = "suppressed"
-    v.loc[sup, "note"] = v.loc[sup, "why"]
+    # one note for every suppressed cell: saying which cells were primary (count in the rule's range) and which
+    # were complementary would narrow the hidden counts (total - shown = primary + complementary)
+    v.loc[sup, "note"] = suppressed_note(rule)
     meas = (v.groupby("measure_id").agg(definition=("definition", "first"), source=("source", "first"),
                                         first_year=("year", "min"), last_year=("year", "max")).reset_index())
     meas["title"] = meas["measure_id"].str.replace("_", " ") + " (user-supplied)"

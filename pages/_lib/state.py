@@ -1,0 +1,160 @@
+"""Permalinks: every view-defining widget is mirrored in st.query_params and validated on the way in.
+
+Precedence when a page is opened: a valid URL parameter > the value chosen on another page in this session
+(shared keys such as the measure or the selected LA) > the default. Invalid URL values (unknown codes, bad years,
+injection strings) fall back to the default and a visible notice says so; they never reach a query.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Sequence
+
+import streamlit as st
+
+MAX_PARAM_LEN = 300
+MAX_AREAS = 12
+
+
+def _display(raw: str) -> str:
+    """A safe, short rendering of a user-supplied value for a notice (no markdown, no HTML)."""
+    s = re.sub(r"[^A-Za-z0-9_ .,/-]", "?", str(raw))[:40]
+    return s + ("…" if len(str(raw)) > 40 else "")
+
+
+class PageState:
+    """Widgets whose values live in the URL. Create one per page run, at the top of the page."""
+
+    def __init__(self, page: str, keys: tuple[str, ...] = ()):
+        """keys: the URL parameters this page understands; any others (e.g. from another page's link) are
+        dropped so the URL always describes exactly this view."""
+        self.page = page
+        if keys:
+            for k in [k for k in st.query_params.keys() if k not in keys]:
+                del st.query_params[k]
+        self.notices: list[str] = []
+        self._box = st.container()
+        self.written: dict[str, str] = {}
+        self._shown = 0
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+    def _raw(self, key: str) -> str | None:
+        try:
+            v = st.query_params.get(key)
+        except Exception:  # pragma: no cover - defensive
+            return None
+        if v is None:
+            return None
+        return str(v)[:MAX_PARAM_LEN]
+
+    def _wkey(self, key: str) -> str:
+        return f"w_{self.page}_{key}"
+
+    def notice(self, msg: str) -> None:
+        self.notices.append(msg)
+
+    def set_param(self, key: str, value: Any) -> None:
+        v = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        self.written[key] = v
+        if st.query_params.get(key) != v:
+            st.query_params[key] = v
+
+    def drop_param(self, key: str) -> None:
+        if key in st.query_params:
+            del st.query_params[key]
+
+    # -- single choice -------------------------------------------------------------------------------------------
+    def choice(self, key: str, label: str, options: Sequence, default: Any = None, *,
+               format_func: Callable = str, shared: str | None = None, widget: str = "selectbox",
+               container=None, what: str | None = None, **kw) -> Any:
+        options = list(options)
+        if not options:
+            return None
+        if default not in options:
+            default = options[0]
+        wkey = self._wkey(key)
+        by_str = {str(o): o for o in options}
+        if wkey not in st.session_state:
+            raw = self._raw(key)
+            val = None
+            if raw is not None:
+                val = by_str.get(raw)
+                if val is None:
+                    self.notice(f"The link's {what or key} “{_display(raw)}” is not recognised; "
+                                f"showing {format_func(default)} instead.")
+            if val is None and shared and st.session_state.get(f"g_{shared}") in options:
+                val = st.session_state[f"g_{shared}"] if raw is None else None
+            st.session_state[wkey] = default if val is None else val
+        elif st.session_state[wkey] not in options:
+            # options changed (e.g. another measure has other years): keep the nearest valid value
+            st.session_state[wkey] = _nearest(st.session_state[wkey], options, default)
+        c = container or st
+        if widget == "radio":
+            val = c.radio(label, options, key=wkey, format_func=format_func, **kw)
+        elif widget == "select_slider" and len(options) > 1:
+            val = c.select_slider(label, options, key=wkey, format_func=format_func, **kw)
+        else:
+            val = c.selectbox(label, options, key=wkey, format_func=format_func, **kw)
+        self.set_param(key, val)
+        if shared:
+            st.session_state[f"g_{shared}"] = val
+        return val
+
+    # -- several choices -----------------------------------------------------------------------------------------
+    def multi(self, key: str, label: str, options: Sequence, default: Sequence = (), *,
+              format_func: Callable = str, shared: str | None = None, max_n: int = MAX_AREAS,
+              container=None, what: str | None = None, **kw) -> list:
+        options = list(options)
+        by_str = {str(o): o for o in options}
+        default = [d for d in default if d in by_str.values()][:max_n]
+        wkey = self._wkey(key)
+        if wkey not in st.session_state:
+            raw = self._raw(key)
+            val: list | None = None
+            if raw is not None:
+                parts = [p.strip() for p in raw.split(",") if p.strip()]
+                good = list(dict.fromkeys(by_str[p] for p in parts if p in by_str))
+                bad = [p for p in parts if p not in by_str]
+                if bad:
+                    self.notice(f"The link's {what or key} include{'s' if len(bad) == 1 else ''} "
+                                f"{', '.join('“' + _display(b) + '”' for b in bad[:3])}"
+                                f"{' …' if len(bad) > 3 else ''}, not recognised and left out.")
+                if len(good) > max_n:
+                    self.notice(f"At most {max_n} {what or key} can be shown; the first {max_n} are used.")
+                val = good[:max_n] if good else None
+                if val is None and bad:
+                    self.notice(f"Showing the default {what or key} instead.")
+            if val is None and shared:
+                g = st.session_state.get(f"g_{shared}")
+                if isinstance(g, list) and all(x in options for x in g) and g:
+                    val = g
+            st.session_state[wkey] = list(default) if val is None else val
+        else:
+            st.session_state[wkey] = [v for v in st.session_state[wkey] if v in options]
+        c = container or st
+        val = c.multiselect(label, options, key=wkey, format_func=format_func, max_selections=max_n, **kw)
+        self.set_param(key, val)
+        if shared:
+            st.session_state[f"g_{shared}"] = val
+        return val
+
+    def show_notices(self) -> None:
+        """Render the collected notices at the top of the page (call once, after the widgets)."""
+        for n in list(dict.fromkeys(self.notices))[self._shown:]:
+            self._box.warning(n, icon="⚠️")
+        self._shown = len(dict.fromkeys(self.notices))
+
+
+def _nearest(value, options, default):
+    if isinstance(value, int) and all(isinstance(o, int) for o in options):
+        return min(options, key=lambda o: (abs(o - value), -o))
+    return default
+
+
+def remember_area(code: str | None) -> None:
+    """Record the LA chosen anywhere (map click, selectors) so other pages open on it."""
+    if code:
+        st.session_state["g_area"] = code
+
+
+def remembered_area() -> str | None:
+    return st.session_state.get("g_area")

@@ -1,0 +1,84 @@
+"""Compare areas: one LA against its region, England and its statistical neighbours, for every measure."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages._lib import charts, data, state, ui
+
+ui.guard()
+st.title("Compare areas")
+ps = state.PageState("compare", ('area', 'with'))
+names = data.area_names()
+la_opts = data.la_codes()
+default = state.remembered_area() if state.remembered_area() in la_opts else (la_opts[0] if la_opts else "")
+c1, c2 = st.columns([2, 3])
+area = ps.choice("area", "Local authority", la_opts, default, format_func=lambda c: f"{names.get(c, c)} ({c})",
+                 container=c1, what="area")
+state.remember_area(area)
+neigh = data.stat_neighbours(area)
+comp = ps.multi("with", "Comparators (add or remove)", [c for c in la_opts if c != area], neigh[:6],
+                format_func=lambda c: names.get(c, c), container=c2, what="comparators")
+ps.show_notices()
+if not neigh:
+    st.caption("Statistical neighbours are not available in this build (statistics step); add comparators by hand.")
+else:
+    st.caption(f"Default comparators: the {min(6, len(neigh))} closest statistical neighbours "
+               f"({', '.join(names.get(c, c) for c in neigh[:6])}).")
+
+info = data.area_info(area)
+latest = data.area_latest(area, with_user=True)
+if latest.empty:
+    st.info("No values for this area.")
+    st.stop()
+codes = [area, info.get("region_code"), data.ENGLAND, *comp]
+codes = [c for c in dict.fromkeys(codes) if c]
+vals = data.compare(codes, latest)
+
+st.markdown(f"### {info.get('area_name')} compared with {info.get('region_name')}, England and "
+            f"{len(comp)} comparator{'s' if len(comp) != 1 else ''}")
+st.markdown("Each measure at its latest year for this area. ▲ higher / ● similar / ▼ lower than England where "
+            "95% confidence intervals allow a comparison; this says nothing about whether higher is better.")
+
+# the "tartan" table: measures × areas, each cell = value (CI) + significance symbol
+def cell(r) -> str:
+    if r.status not in data.OK_STATUSES:
+        return {"suppressed": "suppressed", "not_applicable": "n/a"}.get(r.status, "not available")
+    s = charts.fmt(r.value)
+    if r.lower_95 == r.lower_95 and r.lower_95 is not None:
+        s += f" ({charts.fmt(r.lower_95)}–{charts.fmt(r.upper_95)})"
+    if isinstance(r.sig_england_95, str) and r.area_type == "la":
+        s = charts.SIG_SYMBOL.get(r.sig_england_95, "") + " " + s
+    return s
+
+
+if len(vals):
+    vals = vals.assign(cell=[cell(r) for r in vals.itertuples()])
+    tab = vals.pivot_table(index="measure_id", columns="area_code", values="cell", aggfunc="first")
+    tab = tab[[c for c in codes if c in tab.columns]]
+    tab.columns = [names.get(c, c) for c in tab.columns]
+    per = latest.set_index("measure_id")["period_label"]
+    tab.insert(0, "Period", [per.get(m, "") for m in tab.index])
+    tab.insert(1, "Official", ["no — user-supplied" if data.is_user(m) else "yes" for m in tab.index])
+    tab.index = [ui.measure_label(m) for m in tab.index]
+    if any(data.is_user(m) for m in latest["measure_id"]):
+        st.markdown(ui.userdata.BADGE_MD + " Rows marked ⚠️ are your data (this session only), shown with "
+                    "disclosure control; their comparator is your file's own England row where given.")
+    st.dataframe(tab, width="stretch")
+    st.caption("Cells: value (95% confidence interval where computed). Suppressed values are never shown.")
+
+sp = data.spine(latest)
+rows = latest.merge(sp, on=["measure_id", "year"], how="inner")
+rows = rows[rows["n"] > 2]
+if len(rows):
+    st.markdown("#### Spine chart: where this area sits among English local authorities")
+    st.plotly_chart(charts.spine(rows), width="stretch", key="spine")
+    st.caption("Grey bar: the range of English LAs (lowest to highest); blue: the middle half; black tick: England; "
+               "orange diamond: this area (with ▲ ● ▼ vs England where computed).")
+    ui.table_alternative(rows[["short_title", "period_label", "value", "england_value", "lo", "q1", "med", "q3", "hi",
+                               "n"]].rename(columns={"short_title": "measure", "lo": "LA min", "q1": "LA lower quartile",
+                                                     "med": "LA median", "q3": "LA upper quartile", "hi": "LA max",
+                                                     "n": "LAs with a value"}),
+                         "Table: spine chart data", key="spine_table")
+st.page_link("pages/profile.py", label=f"Open the area profile of {info.get('area_name')}",
+             query_params={"area": area}, icon="➡️")

@@ -1,0 +1,130 @@
+"""North–south & deprivation: is there a gradient, and how much of it does deprivation account for?"""
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._lib import charts, data, state, ui
+
+ui.guard()
+st.title("North–south & deprivation")
+st.caption(ui.HEADLINE_NOTE)
+ps = state.PageState("ns", ('measure', 'year', 'view', 'imd', 'period'))
+ids = [m for m in data.map_measure_ids() if data.measure(m).get("value_type") == "rate"
+       and data.measure(m).get("level") == "la"] or data.map_measure_ids()
+c1, c2, c3 = st.columns([3, 2, 3])
+mid = ps.choice("measure", "Measure", ids, data.default_measure(), format_func=ui.measure_label, shared="measure",
+                container=c1, what="measure")
+meta = data.measure(mid)
+unit = meta.get("unit", "")
+years = data.measure_years(mid)
+year = ps.choice("year", "Year", years, years[-1] if years else None, format_func=lambda y: data.period_label(mid, y),
+                 shared="year", container=c2, what="year")
+sections = {"scatter": "Scatter plots", "deciles": "Deprivation deciles", "models": "Model (plain language)",
+            "oe": "Observed / expected map", "funnel": "Funnel plot"}
+if data.is_user(mid):  # user data: the LA-level views only (no new totals are derived from user data)
+    sections = {k: v for k, v in sections.items() if k in ("scatter", "funnel")}
+sec = ps.choice("view", "Show", list(sections), "scatter", format_func=sections.get, container=c3, what="view")
+ps.show_notices()
+user = ui.user_badge(mid)
+period = data.period_label(mid, year)
+sd = data.scatter_data(mid, year)
+
+if sec == "scatter":
+    st.markdown(f"Each circle is a local authority (size = live births; colour **and** symbol = region), "
+                f"{period}. The black line is a straight-line fit, for description only.")
+    a, b = st.columns(2)
+    with a:
+        st.markdown("**Rate vs distance north**")
+        if sd["north_south_km"].notna().any():
+            st.plotly_chart(charts.scatter(sd, "north_south_km", "value", "km north (British National Grid)", unit),
+                            width="stretch", key="ns_scatter")
+        else:
+            ui.not_in_build("Distance north", "`la_geo` from the geometry step")
+    with b:
+        st.markdown("**Rate vs deprivation (IMD 2019 average score)**")
+        if sd["imd_score"].notna().any():
+            st.plotly_chart(charts.scatter(sd, "imd_score", "value", "IMD 2019 average score (higher = more deprived)",
+                                           unit), width="stretch", key="imd_scatter")
+        else:
+            ui.not_in_build("Deprivation scores", "the IMD measures")
+    if user:
+        st.caption("For user data only the LA-level views (scatter and funnel) are offered: decile rates and models "
+                   "would need totals derived from your counts, which disclosure control does not allow.")
+    ok = sd[sd["value"].notna()]
+    st.markdown(f"{len(ok)} local authorities have a value in {period}; "
+                f"{int(sd['value'].isna().sum())} have none (suppressed or not available) and are not plotted.")
+    ui.table_alternative(sd.rename(columns={"value": f"value ({unit})"}), "Table: the data in these charts",
+                         key="ns_table")
+
+elif sec == "deciles":
+    dg = data.deprivation_gradient(mid, year)
+    if dg is None or dg.empty:
+        ui.not_in_build("The deprivation-decile gradient", "`deprivation_gradient` from the statistics step")
+    else:
+        ed = sorted(dg["imd_edition"].unique())
+        e = ps.choice("imd", "IMD edition", ed, ed[-1], what="IMD edition")
+        d = dg[dg["imd_edition"] == e]
+        st.plotly_chart(charts.decile_bars(d, unit), width="stretch", key="decile_bars")
+        ineq = data.inequality(mid, year)
+        if ineq is not None and len(ineq[ineq["imd_edition"] == e]):
+            r = ineq[ineq["imd_edition"] == e].iloc[0]
+            st.markdown(f"**Slope index of inequality (SII):** {charts.fmt(r.sii)} {unit} "
+                        f"(95% CI {charts.fmt(r.sii_lower)} to {charts.fmt(r.sii_upper)}): the modelled gap between "
+                        f"the most and least deprived ends of the distribution of local authorities. "
+                        f"Relative index (RII): {charts.fmt(r.rii, digits=2)}.")
+        st.markdown(f"Decile 1 = the most deprived tenth of local authorities. Most deprived decile "
+                    f"{charts.fmt(d['rate'].iloc[0])}, least deprived {charts.fmt(d['rate'].iloc[-1])} {unit}.")
+        ui.table_alternative(d, "Table: rates by decile", key="decile_table")
+
+elif sec == "models":
+    sm, mm = data.ns_summary(), data.ns_models()
+    if sm is None or mm is None:
+        ui.not_in_build("The north–south models", "`ns_models` / `ns_summary` from the statistics step")
+    else:
+        for r in sm.itertuples():
+            st.markdown(f"**{r.period}.** {r.text}")
+            st.markdown(f"Per 100 km further north, the rate is multiplied by {charts.fmt(r.northing_rr_unadjusted, digits=3)} "
+                        f"before and {charts.fmt(r.northing_rr_adjusted, digits=3)} after accounting for deprivation "
+                        f"(share of the gradient explained by deprivation: {charts.fmt(100 * r.share_explained)}%).")
+        st.markdown("**Model coefficients** (rate ratios: 1 = no association; per 100 km northing or per IMD point)")
+        st.dataframe(mm, hide_index=True, width="stretch")
+
+elif sec == "oe":
+    sm = data.ns_summary()
+    periods = list(sm["period"]) if sm is not None else []
+    if not periods:
+        ui.not_in_build("The observed/expected map", "`ns_expected` from the statistics step")
+    else:
+        p = ps.choice("period", "Period", periods, periods[-1], what="period")
+        oe = data.ns_expected(p)
+        layer = data.layer_for(data.measure_years(mid)[-1], "la")
+        if layer is None:
+            ui.not_in_build("The map", "the boundary tables from the geometry step")
+        else:
+            d = oe.rename(columns={"oe_ratio": "value", "oe_lower_95": "lower_95", "oe_upper_95": "upper_95",
+                                   "observed": "numerator"}).assign(status="ok")
+            fig = charts.choropleth(d, layer, unit="observed / expected", scale="Cividis", midpoint=1.0)
+            st.plotly_chart(fig, width="stretch", key="oe_map")
+        st.markdown("Observed / expected = infant care starts compared with what the model (deprivation and region) "
+                    "predicts; 1 = as expected, above 1 = more than expected.")
+        ui.table_alternative(oe, "Table: observed and expected", key="oe_table")
+
+else:
+    f = data.funnel(mid, year)
+    if f is None and user:
+        st.info("No funnel plot for this year: your file needs an England row or at least two LAs with an "
+                "unsuppressed value to give a comparator.", icon="ℹ️")
+    elif f is None:
+        ui.not_in_build("The funnel plot", "`funnel_points` / `funnel_limits` from the statistics step")
+    else:
+        pts, lim, par = f
+        target = par["target"].iloc[0] if len(par) else None
+        od = False if user else st.checkbox("Allow for overdispersion (wider limits)", value=False, key="ns_od")
+        if user:
+            st.caption(f"Centre line and limits: {par['method'].iloc[0]} ({charts.fmt(target)} {unit}); flags as "
+                       "computed at import. Suppressed LAs are not plotted.")
+        st.plotly_chart(charts.funnel(pts, lim, target, unit, od=od), width="stretch", key="funnel")
+        st.markdown(f"Areas outside the funnel's limits differ from England by more than chance would suggest "
+                    f"(▲ above, ▼ below). {len(pts)} areas plotted.")
+        ui.table_alternative(pts, "Table: funnel points", key="funnel_table")
+ui.definition(mid)

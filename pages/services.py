@@ -1,0 +1,53 @@
+"""Services: perinatal mental health and family support services alongside infant care entry."""
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._lib import charts, data, state, ui
+
+ui.guard()
+st.title("Services")
+st.markdown("Where support for mothers and babies is: specialist inpatient **mother and baby units** (MBUs) as "
+            "points, and service measures by local authority. Service locations and coverage come from published "
+            "lists of varying completeness: see the confidence notes.")
+ps = state.PageState("services", ('measure',))
+SERVICE_IDS = ["mbu_distance_km", "mbu_beds_60km_per_10k_births", "mbu_beds_100km_per_10k_births",
+               "mmhs_exposure_years", "family_hubs_funded", "pause_evidenced", "fdac_evidenced"]
+have = [m for m in SERVICE_IDS if m in data.measure_ids() and data.measure_years(m)]
+opts = have + [m for m in data.map_measure_ids() if m not in have][:1]
+mid = ps.choice("measure", "Colour areas by", opts, opts[0] if opts else None, format_func=ui.measure_label,
+                what="measure")
+ps.show_notices()
+if not have:
+    ui.not_in_build("Service measures", "the services step (data/measures/services.toml)")
+pts = data.services_points()
+if mid:
+    meta = data.measure(mid)
+    years = data.measure_years(mid)
+    year = years[-1]
+    df = data.values(mid, year, "la")
+    layer = data.layer_for(year, "la")
+    if layer is None:
+        ui.not_in_build("The services map", "the boundary tables from the geometry step")
+    else:
+        fig = charts.choropleth(df, layer, unit=meta.get("unit", ""), scale="Cividis")
+        if pts is not None and len(pts):
+            charts.add_points(fig, pts[pts["lat"].notna()])
+        ev = st.plotly_chart(fig, key="services_map", on_select="rerun", selection_mode="points",
+                             width="stretch")
+        p = (ev or {}).get("selection", {}).get("points", []) if ev else []
+        if p and p[0].get("location") in data.area_names():
+            state.remember_area(p[0]["location"])
+            st.page_link("pages/profile.py", label=f"Open the area profile of {data.area_names()[p[0]['location']]}",
+                         query_params={"area": p[0]["location"]}, icon="➡️")
+    st.markdown(charts.map_summary(df, None, meta.get("unit", ""), data.period_label(mid, year)))
+    ui.table_alternative(ui.status_table(df, meta.get("unit", "")), "Table: areas", key="services_table")
+    ui.definition(mid)
+
+st.markdown("### Mother and baby units")
+if pts is None:
+    ui.not_in_build("Mother and baby unit locations", "`services_points` from the geometry step")
+else:
+    st.markdown(f"{len(pts)} units; {int(pts['lat'].notna().sum())} with a location. "
+                "`location_confidence` says how each point was placed (e.g. postcode centroid vs town).")
+    st.dataframe(pts, hide_index=True, width="stretch", key="mbu_table")
