@@ -184,6 +184,9 @@ def _round_coords(obj, decimals: int):
     if isinstance(obj, (list, tuple)):
         if obj and isinstance(obj[0], (int, float)):
             return [round(float(v), decimals) for v in obj]
+        if obj and isinstance(obj[0], (list, tuple)) and obj[0] and isinstance(obj[0][0], (int, float)):
+            # a ring of positions: the same rounding, one comprehension per ring instead of a call per position
+            return [[round(float(v), decimals) for v in pos] for pos in obj]
         return [_round_coords(o, decimals) for o in obj]
     return obj
 
@@ -200,14 +203,18 @@ def feature_collection(features: list[tuple[str, str, object]], decimals: int = 
 
 def build_layers(areas: list[Area], groups: dict[str, list[str]], tolerance_m: float = DEFAULT_TOLERANCE_M,
                  min_island_km2: float = DEFAULT_MIN_ISLAND_KM2, decimals: int = DECIMALS,
-                 rename: dict[str, dict[str, tuple[str, str]]] | None = None) -> dict[str, dict]:
+                 rename: dict[str, dict[str, tuple[str, str]]] | None = None, simplified: list | None = None
+                 ) -> dict[str, dict]:
     """Simplify all `areas` as one coverage, then emit one FeatureCollection per group.
 
     groups: layer_id -> list of area codes (in output order). rename: layer_id -> {code: (new_code, new_name)}.
+    simplified: the result of `simplify_coverage` for these areas and parameters, if already computed.
     Returns layer_id -> {"geojson": str, "n_features": int, "bytes": int, "geoms": {code: lon/lat geometry}}.
     """
-    simp = simplify_coverage([a.geom for a in areas], tolerance_m, min_island_km2)
-    by_code = {a.code: (a.name, to_wgs84(g, decimals)) for a, g in zip(areas, simp)}
+    simp = simplified if simplified is not None else simplify_coverage([a.geom for a in areas], tolerance_m,
+                                                                        min_island_km2)
+    wanted = {c for codes in groups.values() for c in codes}  # reproject only the areas some layer uses
+    by_code = {a.code: (a.name, to_wgs84(g, decimals)) for a, g in zip(areas, simp) if a.code in wanted}
     out = {}
     for layer_id, codes in groups.items():
         ren = (rename or {}).get(layer_id, {})

@@ -13,9 +13,7 @@ failed or killed build leaves the previous warehouse untouched.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib
-import json
 import os
 import pkgutil
 import subprocess
@@ -31,6 +29,7 @@ from . import config
 from .context import BuildContext
 from .errors import ValidationError
 from .fetch import FetchReport, fetch, sha256_file
+from .fingerprint import code_fingerprint, fingerprint, stored_fingerprint  # noqa: F401 (re-exported)
 from .marts.common import IV_COLS, STATUSES
 from .registry import load_measures, load_sources
 
@@ -47,17 +46,6 @@ def _modules(package: str, attr: str, first: list[str]) -> list:
     return [m for m in mods if hasattr(m, attr)]
 
 
-def code_fingerprint() -> str:
-    h = hashlib.sha256()
-    files = sorted([*config.ROOT.joinpath("pipeline").rglob("*.py"), *config.ROOT.joinpath("geo").rglob("*.py"),
-                    *config.DATA.glob("*.toml"), *config.DATA.glob("measures/*.toml"),
-                    *config.DATA.glob("*.csv")])
-    for f in files:
-        h.update(str(f.relative_to(config.ROOT)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
 def code_version() -> str:
     try:
         out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=config.ROOT, capture_output=True,
@@ -67,12 +55,6 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         pass
     return "unknown"
-
-
-def fingerprint(checksums: dict[str, str]) -> str:
-    h = hashlib.sha256(code_fingerprint().encode())
-    h.update(json.dumps(sorted(checksums.items())).encode())
-    return h.hexdigest()
 
 
 @dataclass
@@ -207,20 +189,6 @@ def summarise(con: duckdb.DuckDBPyConnection) -> dict:
                       "WHERE a.area_type='la'").fetchone()[0]
     per_measure = dict(con.execute("SELECT measure_id, count(*) FROM indicator_values GROUP BY 1 ORDER BY 1").fetchall())
     return {"tables": counts, "years": list(yr), "las": las, "measures": per_measure}
-
-
-def stored_fingerprint(path: Path | None = None) -> str | None:
-    path = Path(path or config.warehouse_path())
-    if not path.exists():
-        return None
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            return con.execute("SELECT fingerprint FROM build_info").fetchone()[0]
-        finally:
-            con.close()
-    except Exception:  # noqa: BLE001 - an unreadable warehouse just needs a rebuild
-        return None
 
 
 def print_summary(res: BuildResult, stream=sys.stdout) -> None:

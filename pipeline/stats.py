@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats as sps
 from scipy.spatial.distance import cdist
 from scipy.stats.mstats import winsorize
-from statsmodels.stats.proportion import proportion_confint
+
+# statsmodels is imported where it is used (only the count models need it; `statsmodels.api` alone costs ~0.5 s)
 
 LEVELS = {"95": 0.95, "998": 0.998}
 BYAR_MIN_COUNT = 10  # below this, exact Poisson (chi-squared) limits
@@ -74,12 +74,48 @@ def wilson_ci(k, n, level: float = 0.95, multiplier: float = 1):
     bad = np.isnan(k_) | np.isnan(n_) | (n_ <= 0) | (k_ < 0) | (k_ > n_)
     ks = np.where(bad, 0, k_)
     ns = np.where(bad, 1, n_)
-    lo, hi = proportion_confint(ks, ns, alpha=1 - level, method="wilson")
+    lo, hi = _wilson(ks, ns, 1 - level)
     lo = np.where(bad, np.nan, np.asarray(lo) * multiplier)
     hi = np.where(bad, np.nan, np.asarray(hi) * multiplier)
     if lo.ndim == 0:
         return float(lo), float(hi)
     return lo, hi
+
+
+def _sm():
+    """The few statsmodels classes the count models use, imported on first use (cheaper than `statsmodels.api`)."""
+    from types import SimpleNamespace
+
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+    return SimpleNamespace(GLM=GLM, families=families, NegativeBinomial=NegativeBinomial)
+
+
+def _wilson(count, nobs, alpha):
+    """statsmodels `proportion_confint(count, nobs, alpha, method="wilson")`, the same operations in the same order
+    (so bit-identical), without importing statsmodels."""
+    count_a, nobs_a = np.asarray(count), np.asarray(nobs)
+    q_ = count_a / nobs_a
+    crit = sps.norm.isf(alpha / 2.0)
+    crit2 = crit**2
+    denom = 1 + crit2 / nobs_a
+    center = (q_ + crit2 / (2 * nobs_a)) / denom
+    dist = crit * np.sqrt(q_ * (1.0 - q_) / nobs_a + crit2 / (4.0 * nobs_a**2))
+    dist /= denom
+    return np.clip(center - dist, 0, 1), np.clip(center + dist, 0, 1)
+
+
+def _pinv_extended(x, rcond=1e-15):
+    """statsmodels.tools.tools.pinv_extended (the pseudo-inverse behind WLS.fit(method='pinv')), copied so that the
+    SII fit gives bit-identical results without statsmodels' per-model overhead."""
+    x = np.asarray(x).conjugate()
+    u, s, vt = np.linalg.svd(x, False)
+    m, n = u.shape[0], vt.shape[1]
+    cutoff = rcond * np.maximum.reduce(s)
+    for i in range(min(n, m)):
+        s[i] = 1.0 / s[i] if s[i] > cutoff else 0.0
+    return np.dot(np.transpose(vt), np.multiply(s[:, np.newaxis], np.transpose(u)))
 
 
 def significance(lower, upper, reference):
@@ -203,7 +239,8 @@ def poisson_trend(years, counts, denoms, level: float = 0.95) -> dict:
     out = dict(rate_ratio_per_year=np.nan, rr_lower=np.nan, rr_upper=np.nan, p_value=np.nan, dispersion=np.nan)
     if len(y) < 3 or np.all(y == 0):
         return out
-    x = sm.add_constant(yrs - yrs.mean())
+    sm = _sm()
+    x = np.column_stack([np.ones(len(yrs)), yrs - yrs.mean()])  # add_constant
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # perfect fit / separation warnings on flat or all-but-zero series
         res = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(n)).fit()
@@ -291,15 +328,16 @@ def sii_rii(numerators, denominators, multiplier: float = 1, level: float = 0.95
         return res
     x = ridits(n)
     w = n / n.sum()
-    X = sm.add_constant(x)
+    X = np.column_stack([np.ones(len(x)), x])  # statsmodels add_constant
     rate = o / n * multiplier
-    fit = sm.WLS(rate, X, weights=w).fit()
+    # WLS (statsmodels WLS(rate, X, weights=w).fit(), method 'pinv'): pinv of the whitened design times whitened y
+    sw = np.sqrt(w)
+    params = np.dot(_pinv_extended(sw[:, None] * X), rate * sw)
     mean = o.sum() / n.sum() * multiplier
-    sii = float(fit.params[1])
+    sii = float(params[1])
     rng = np.random.default_rng(seed)
     sims = rng.poisson(np.broadcast_to(o, (n_sim, len(o)))) / n * multiplier  # (n_sim, G)
     # WLS slope for every simulated row at once: same design and weights, so the hat matrix is shared
-    sw = np.sqrt(w)
     pinv = np.linalg.pinv(X * sw[:, None])  # (2, G)
     slopes = (sims * sw) @ pinv[1]
     means = (sims * n).sum(axis=1) / n.sum()
@@ -346,6 +384,7 @@ def fit_count_model(y, X: pd.DataFrame, offset, family: str = "poisson", level: 
 
     negative_binomial: the dispersion alpha is estimated by maximum likelihood (statsmodels discrete
     NegativeBinomial), then the GLM with that alpha gives coefficients, deviance and Pearson chi2."""
+    sm = _sm()
     y = np.asarray(y, dtype=float)
     off = np.asarray(offset, dtype=float)
     alpha = np.nan

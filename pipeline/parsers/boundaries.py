@@ -74,9 +74,16 @@ def _prepare(ctx: BuildContext, source_id: str, areas: list[gb.Area], prefixes: 
 def _fit(areas: list[gb.Area], groups: dict, budget_layer: str, rename=None) -> tuple[dict, float]:
     """Smallest tolerance (from TOLERANCES_M) that brings `budget_layer` under BUDGET_BYTES."""
     for tol in TOLERANCES_M:
-        layers = gb.build_layers(areas, groups, tolerance_m=tol, rename=rename)
-        if layers[budget_layer]["bytes"] <= BUDGET_BYTES:
-            return layers, tol
+        # try the budget layer alone; serialise the other layers only at the tolerance chosen
+        simp = gb.simplify_coverage([a.geom for a in areas], tol, gb.DEFAULT_MIN_ISLAND_KM2)
+        layers = gb.build_layers(areas, {budget_layer: groups[budget_layer]}, tolerance_m=tol, rename=rename,
+                                 simplified=simp)
+        if layers[budget_layer]["bytes"] <= BUDGET_BYTES or tol == TOLERANCES_M[-1]:
+            break
+    if len(groups) > 1:
+        layers.update(gb.build_layers(areas, {k: v for k, v in groups.items() if k != budget_layer},
+                                      tolerance_m=tol, rename=rename, simplified=simp))
+        layers = {k: layers[k] for k in groups}
     return layers, tol
 
 

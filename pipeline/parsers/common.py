@@ -42,6 +42,9 @@ def read_text(ctx: BuildContext, source_id: str) -> tuple[str, str]:
     data = path.read_bytes()
     if not data.strip():
         raise SourceError(source_id, ctx.rel(source_id), "file is empty")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4096]:
+        raise SourceError(source_id, ctx.rel(source_id), "file is not UTF-8 or Latin-1 text (it looks UTF-16 encoded "
+                                                         "or binary); save it as a UTF-8 CSV")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -67,21 +70,34 @@ def read_csv(ctx: BuildContext, source_id: str, required: list[str] | None = Non
     body = []
     lines = []
     for i, r in enumerate(rows[1:], start=skiprows + 2):
-        if not any(c.strip() for c in r):
-            continue
-        if len(r) < width:
-            raise SourceError(source_id, rel, f"row has {len(r)} fields, the header has {width} (truncated file?)",
-                              row=i)
-        if any(c.strip() for c in r[width:]):
-            raise SourceError(source_id, rel, f"row has more fields than the header ({len(r)} > {width})", row=i)
-        body.append([c.strip() for c in r[:width]])
+        if len(r) != width:  # rare: checked cell by cell (rows of the right width are checked per column below)
+            if not any(c.strip() for c in r):
+                continue
+            if len(r) < width:
+                raise SourceError(source_id, rel, f"row has {len(r)} fields, the header has {width} (truncated file?)",
+                                  row=i)
+            if any(c.strip() for c in r[width:]):
+                hint = "; is there an extra line above the header row?" if not body else ""
+                raise SourceError(source_id, rel, f"row has more fields than the header ({len(r)} > {width}){hint}",
+                                  row=i)
+            r = r[:width]
+        body.append(r)
         lines.append(i)
-    if not body:
-        raise SourceError(source_id, rel, "file has a header but no data rows")
     dupes = {h for h in header if header.count(h) > 1}
+    cols = [[c.strip() for c in col] for col in zip(*body)] if body else [[] for _ in header]
+    if body:
+        blank = np.ones(len(body), dtype=bool)
+        for c in cols:
+            blank &= np.asarray(c, dtype=object) == ""
+        if blank.any():  # rows of empty cells (e.g. ",,,,") are skipped
+            keep = ~blank
+            cols = [[v for v, k in zip(c, keep) if k] for c in cols]
+            lines = [v for v, k in zip(lines, keep) if k]
+    if not lines:
+        raise SourceError(source_id, rel, "file has a header but no data rows")
     if dupes:
         raise SourceError(source_id, rel, f"duplicate column names: {sorted(dupes)}")
-    df = pd.DataFrame(body, columns=header)
+    df = pd.DataFrame(dict(zip(header, cols)), columns=header)
     df["_line"] = lines
     apply_corrections(ctx, df, source_id)
     if required:
@@ -135,7 +151,8 @@ def read_excel(ctx: BuildContext, source_id: str, sheet: str, header: int = 0,
                                           f"is the file truncated or not an Excel/ODS file?") from exc
     if sheet not in xl.sheet_names:
         raise SourceError(source_id, rel, f"sheet {sheet!r} not found; sheets are {xl.sheet_names}")
-    df = xl.parse(sheet, header=header, dtype=object)
+    # only empty cells are missing: text such as 'n/a' or 'NA' in a count cell is reported as written
+    df = pd.read_excel(xl, sheet_name=sheet, header=header, dtype=object, keep_default_na=False, na_values=[""])
     df.columns = [str(c).strip() for c in df.columns]
     df["_line"] = np.arange(len(df)) + header + 2
     apply_corrections(ctx, df, source_id, sheet)

@@ -124,6 +124,12 @@ class CodeHarmoniser:
         self.hist = load_history()
         self.by_dfe: dict[str, pd.DataFrame] = {k: g for k, g in self.hist.groupby("dfe_la_code")}
         self.valid = {r.area_code: (r.valid_from, r.valid_to) for r in self.areas.itertuples()}
+        # plain-Python views of the history for `resolve` (called thousands of times a build)
+        self._hist_codes = set(self.hist["area_code"])
+        self._rows = {k: [(r.area_code, None if pd.isna(r.valid_from) else r.valid_from,
+                           None if pd.isna(r.valid_to) else r.valid_to) for r in g.itertuples()]
+                      for k, g in self.by_dfe.items()}
+        self._memo: dict[tuple, tuple] = {}
 
     def in_force(self, code: str, year: int) -> bool:
         vf, vt = self.valid.get(code, (None, None))
@@ -135,19 +141,26 @@ class CodeHarmoniser:
 
         Raises KeyError with a reason for an unknown code.
         """
+        key = (dfe_code, published, year)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._resolve(dfe_code, published, year)
+        return hit
+
+    def _resolve(self, dfe_code: str, published: str, year: int) -> tuple[str | None, str | None]:
         if published not in self.known:
             raise KeyError(f"unknown LA code {published!r} (not in the ONS lookup or the code history)")
-        g = self.by_dfe.get(dfe_code)
-        if g is None:
-            if published in set(self.hist["area_code"]):
+        rows = self._rows.get(dfe_code)
+        if rows is None:
+            if published in self._hist_codes:
                 raise KeyError(f"LA number {dfe_code!r} does not match code {published!r} in the code history")
             return published, None
-        if published not in set(g["area_code"]):
+        if published not in {r[0] for r in rows}:
             raise KeyError(f"LA number {dfe_code!r} does not match code {published!r} in the code history")
         d = fy_start(year)
-        hit = g[(g["valid_from"].isna() | (g["valid_from"] <= d)) & (g["valid_to"].isna() | (g["valid_to"] >= d))]
-        if hit.empty:
-            return None, f"LA {dfe_code} did not exist in {year}"
-        code = hit.iloc[0]["area_code"]
-        note = None if code == published else f"published under code {published}; harmonised to {code} in force that year"
-        return code, note
+        for code, vf, vt in rows:
+            if (vf is None or vf <= d) and (vt is None or vt >= d):
+                note = None if code == published else \
+                    f"published under code {published}; harmonised to {code} in force that year"
+                return code, note
+        return None, f"LA {dfe_code} did not exist in {year}"
