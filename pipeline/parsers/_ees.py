@@ -42,6 +42,20 @@ def fast_counts(df: pd.DataFrame, col: str, sid: str, rel: str, symbols: dict = 
     return pd.DataFrame({"value": num.where(~sym).astype(float), "status": status, "note": note}, index=df.index)
 
 
+def check_levels_and_years(df: pd.DataFrame, sid: str, rel: str) -> pd.DataFrame:
+    """Stop on an unknown geographic level or a time_period that is not a year; drop regional rows that are not
+    one of the 9 E12 regions (Inner / Outer London)."""
+    bad = df[~df["geographic_level"].isin(LEVELS)]
+    if len(bad):
+        raise SourceError(sid, rel, "unknown geographic level", column="geographic_level",
+                          row=int(bad["_line"].iloc[0]), value=bad["geographic_level"].iloc[0])
+    bad = df[~df["time_period"].str.fullmatch(r"\d{4}")]
+    if len(bad):
+        raise SourceError(sid, rel, "time_period is not a year", column="time_period",
+                          row=int(bad["_line"].iloc[0]), value=bad["time_period"].iloc[0])
+    return df[~((df["geographic_level"] == "Regional") & ~df["region_code"].str.startswith("E12"))]
+
+
 def read_ees_long(ctx: BuildContext, sid: str, value_cols: list[str], year_offset: int = 0,
                   extra_keys: list[str] | None = None, integer: bool = True,
                   harm: CodeHarmoniser | None = None) -> pd.DataFrame:
@@ -52,16 +66,7 @@ def read_ees_long(ctx: BuildContext, sid: str, value_cols: list[str], year_offse
     """
     rel = ctx.rel(sid)
     extra_keys = extra_keys or []
-    df = read_csv(ctx, sid, required=[*BASE, *extra_keys, *value_cols])
-    bad = df[~df["geographic_level"].isin(LEVELS)]
-    if len(bad):
-        raise SourceError(sid, rel, "unknown geographic level", column="geographic_level",
-                          row=int(bad["_line"].iloc[0]), value=bad["geographic_level"].iloc[0])
-    bad = df[~df["time_period"].str.fullmatch(r"\d{4}")]
-    if len(bad):
-        raise SourceError(sid, rel, "time_period is not a year", column="time_period",
-                          row=int(bad["_line"].iloc[0]), value=bad["time_period"].iloc[0])
-    df = df[~((df["geographic_level"] == "Regional") & ~df["region_code"].str.startswith("E12"))].copy()
+    df = check_levels_and_years(read_csv(ctx, sid, required=[*BASE, *extra_keys, *value_cols]), sid, rel).copy()
     lvl = df["geographic_level"].map(LEVELS)
     df["_level"] = lvl
     df["_code"] = df["new_la_code"].where(lvl == "la", df["region_code"].where(lvl == "regional", ENGLAND))

@@ -11,7 +11,7 @@ import pandas as pd
 from ..context import BuildContext
 from ..errors import SourceError
 from .common import SYMBOLS_EES, SYMBOLS_SFR, join_notes, parse_counts, read_csv
-from ._ees import fast_counts
+from ._ees import LEVELS, check_levels_and_years, fast_counts
 from .geography import ENGLAND, CodeHarmoniser
 
 SFR_YEARS = range(2011, 2018)
@@ -70,19 +70,10 @@ def _ees(ctx: BuildContext, sid: str) -> pd.DataFrame:
     rel = ctx.rel(sid)
     df = read_csv(ctx, sid, required=["time_period", "geographic_level", "region_code", "old_la_code", "new_la_code",
                                       "la_name", "cla_group", "characteristic", "number"])
-    levels = {"National": "national", "Regional": "regional", "Local authority": "la"}
-    bad = df[~df["geographic_level"].isin(levels)]
-    if len(bad):
-        raise SourceError(sid, rel, "unknown geographic level", column="geographic_level",
-                          row=int(bad["_line"].iloc[0]), value=bad["geographic_level"].iloc[0])
-    bad = df[~df["time_period"].str.fullmatch(r"\d{4}")]
-    if len(bad):
-        raise SourceError(sid, rel, "time_period is not a year", column="time_period",
-                          row=int(bad["_line"].iloc[0]), value=bad["time_period"].iloc[0])
+    df = check_levels_and_years(df, sid, rel)
     df = df[df["cla_group"].isin(KEEP_GROUPS)]
-    df = df[~((df["geographic_level"] == "Regional") & ~df["region_code"].str.startswith("E12"))]
     p = fast_counts(df, "number", sid, rel, SYMBOLS_EES)
-    lvl = df["geographic_level"].map(levels)
+    lvl = df["geographic_level"].map(LEVELS)
     code = df["new_la_code"].where(lvl == "la", df["region_code"].where(lvl == "regional", ENGLAND))
     name = df["la_name"].where(lvl == "la", df.get("region_name", df["la_name"]).where(lvl == "regional", "England"))
     return pd.DataFrame({
