@@ -1,6 +1,7 @@
 """Trends: local authorities against their region and England over all years."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from pages._lib import charts, data, state, ui
@@ -27,6 +28,11 @@ view = ps.choice("view", "View", ["areas", "regions"], "areas", widget="radio", 
                               "regions": "Small multiples: all regions"}.get, what="view")
 show_ci = c4.checkbox("Show 95% confidence intervals", value=True, key="trends_ci",
                       disabled=not data.has_ci())
+show_cont = c4.checkbox("Continue lines across reorganisations (where additive)", value=True, key="trends_continuity",
+                        disabled=not data.has_table("continuity_series"),
+                        help="Same-boundary code changes: the former code's figures under the new code. County "
+                             "splits: the former county rebuilt as the sum of its successors (not published when "
+                             "any part is suppressed). Never for non-additive changes (Dorset/BCP 2019).")
 ps.show_notices()
 user = ui.user_badge(mid)
 if sel:
@@ -38,14 +44,24 @@ if view == "areas":
     else:
         info = data.areas().set_index("area_code")
         regions = sorted({info.loc[c, "region_code"] for c in sel if c in info.index and info.loc[c, "region_code"]})
-        codes = list(sel) + regions + [data.ENGLAND]
+        cont = data.continuity(mid, list(sel)) if show_cont else data.continuity(mid, [])
+        former = [c for c in dict.fromkeys(cont["area_code"]) if c not in sel]  # split: the former area's own line
+        codes = list(sel) + former + regions + [data.ENGLAND]
         ser = data.series(mid, codes)
         order = {c: i for i, c in enumerate(codes)}
         ser = ser.assign(_o=ser["area_code"].map(order)).sort_values(["_o", "year"]).drop(columns="_o")
         brk = data.breaks_for(list(sel))
-        st.plotly_chart(charts.trend(ser, brk, unit, show_ci=show_ci and data.has_ci()), width="stretch",
-                        key="trend_chart")
+        st.plotly_chart(charts.trend(ser, brk, unit, show_ci=show_ci and data.has_ci(), continuity=cont),
+                        width="stretch", key="trend_chart")
         st.markdown(charts.trend_summary(ser, unit))
+        cont_named = cont.assign(area_name=cont["label"])
+        if len(cont):
+            st.markdown("**Continued across reorganisations** (dash-dot lines, open markers): "
+                        + charts.trend_summary(cont_named, ""))
+            st.caption("A same-boundary code change shows the former code's published figures under the new code; a "
+                       "county split shows the former county rebuilt as the sum of its successors' counts and "
+                       "denominators, with its own confidence interval. A sum is not published when any part is "
+                       "suppressed (it would reveal the suppressed figure). See Methods.")
         if not data.has_ci():
             st.caption("Confidence intervals are not available in this build (statistics step not run).")
         if len(brk):
@@ -55,8 +71,11 @@ if view == "areas":
                         "together.")
             st.dataframe(brk[["from_year", "old_name", "old_code", "new_name", "new_code", "change_type",
                               "additive", "note"]], hide_index=True, width="stretch")
-        ui.table_alternative(ui.status_table(ser, unit).assign(Year=ser["period_label"].values),
-                             "Table: values in this chart", key="trend_table")
+        tbl = ui.status_table(ser, unit).assign(Year=ser["period_label"].values)
+        if len(cont):
+            tbl = pd.concat([tbl, ui.status_table(cont_named, unit).assign(Year=cont["period_label"].values)],
+                            ignore_index=True)
+        ui.table_alternative(tbl, "Table: values in this chart", key="trend_table")
 else:
     ser = data.series(mid, data.region_codes() + [data.ENGLAND])
     st.plotly_chart(charts.small_multiples(ser, unit), width="stretch", key="trend_multiples")

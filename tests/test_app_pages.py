@@ -119,6 +119,35 @@ def test_trends_marks_reorganisations(app):
     assert "Reorganisations affecting these areas" in texts(at)
 
 
+def _trend_table(at) -> pd.DataFrame:
+    tables = [pd.DataFrame(d.value) for d in at.dataframe]
+    return next(t for t in tables if {"Area", "Year"} <= set(t.columns))
+
+
+def test_trends_continues_north_yorkshire_across_its_2023_recode(app):
+    at = app("trends", measure="cla_starts_u1_rate", areas="E06000065")  # North Yorkshire (unitary, from 2023)
+    assert at.checkbox(key="trends_continuity").value is True
+    tbl = _trend_table(at)
+    cont = tbl[tbl["Area"].str.startswith("North Yorkshire (former code E10000023", na=False)]
+    assert list(cont["Year"]) == [f"{y - 1}/{str(y)[-2:]}" for y in range(2011, 2024)]
+    assert cont["Code"].eq("E06000065").all() and cont.filter(like="Value").notna().all().all()
+    assert "Continued across reorganisations" in texts(at)
+    fig = at.get("plotly_chart")[0].proto.spec
+    assert "North Yorkshire (former code E10000023" in fig and "longdashdot" in fig
+    at.checkbox(key="trends_continuity").uncheck().run()
+    assert not at.exception
+    assert not _trend_table(at)["Area"].str.contains("former code", na=False).any()
+    assert set(at.query_params.keys()) <= {"measure", "areas", "view"}  # permalinks unchanged: no new parameter
+
+
+def test_trends_rebuilds_cumbria_from_its_successors(app):
+    at = app("trends", measure="cla_starts_u1", areas="E06000063")  # Cumberland (from 2023)
+    tbl = _trend_table(at)
+    agg = tbl[tbl["Area"].eq("Cumbria (former area: Cumberland + Westmorland and Furness)")]
+    assert list(agg["Year"]) == ["2023/24", "2024/25"] and agg.filter(like="Value").notna().all().all()
+    assert tbl["Area"].eq("Cumbria").any()  # the former county's own published line, for context
+
+
 def test_compare_and_profile(app):
     at = app("compare", area="E08000025")
     assert "Birmingham" in texts(at)

@@ -209,15 +209,23 @@ def map_summary(df: pd.DataFrame, england: float | None, unit: str, period: str,
 
 
 # ---------------------------------------------------------------------------------------------------------------
+CONTINUITY_DASH = "longdashdot"  # distinct from LAs (solid), regions (dash), England (dot) and breaks (longdash)
+
+
 def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", show_ci: bool = True,
-          height: int = 480) -> go.Figure:
-    """Lines per area with 95% CI ribbons; England dotted, regions dashed; reorganisations as vertical lines."""
+          height: int = 480, continuity: pd.DataFrame | None = None) -> go.Figure:
+    """Lines per area with 95% CI ribbons; England dotted, regions dashed; reorganisations as vertical lines.
+
+    continuity: rows of `continuity_series` (data.continuity) drawn per area as a separate dash-dot segment with
+    open markers, in the area's colour, joined to the area's own adjacent point, legend = the row's `label`."""
     fig = go.Figure()
     areas = list(dict.fromkeys(df["area_name"]))
+    colour_of: dict[str, tuple[int, str]] = {}
     for i, name in enumerate(areas):
         d = df[df["area_name"] == name].sort_values("year")
         atype = d["area_type"].iloc[0]
         colour = "#000000" if atype == "england" else OKABE_ITO[i % len(OKABE_ITO)]
+        colour_of[str(d["area_code"].iloc[0])] = (i, colour)
         if show_ci and "lower_95" in d and d["lower_95"].notna().any():
             c = d[d["lower_95"].notna()]
             rgb = px.colors.hex_to_rgb(colour)
@@ -235,6 +243,8 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
                                  d["status"]], dtype=object).T,
             hovertemplate=f"<b>{name}</b> %{{customdata[0]}}<br>%{{y:,.1f}} {unit}<br>95% CI: %{{customdata[1]}}"
                           "<br>Status: %{customdata[2]}<extra></extra>"))
+    if continuity is not None and len(continuity):
+        _continuity_traces(fig, df, continuity, colour_of, len(areas), unit, show_ci)
     if breaks is not None:
         for yr, g in breaks.groupby("from_year"):
             x = int(yr) + 0.5  # change on 1 April of from_year: first DfE year on new codes is from_year + 1
@@ -246,6 +256,38 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
                       xaxis=dict(title="year (ending 31 March for DfE measures)", dtick=1),
                       legend=dict(orientation="h", y=-0.2), hovermode="closest")
     return fig
+
+
+def _continuity_traces(fig: go.Figure, df: pd.DataFrame, cont: pd.DataFrame, colour_of: dict, n_areas: int,
+                       unit: str, show_ci: bool) -> None:
+    for j, (code, c) in enumerate(cont.groupby("area_code", sort=False)):
+        c = c.sort_values("year")
+        i, colour = colour_of.get(code, (n_areas + j, OKABE_ITO[(n_areas + j) % len(OKABE_ITO)]))
+        label = str(c["label"].iloc[0])
+        if show_ci and c["lower_95"].notna().any():
+            ci = c[c["lower_95"].notna()]
+            rgb = px.colors.hex_to_rgb(colour)
+            fig.add_trace(go.Scatter(
+                x=list(ci["year"]) + list(ci["year"])[::-1], y=list(ci["upper_95"]) + list(ci["lower_95"])[::-1],
+                fill="toself", fillcolor=f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.08)", line=dict(width=0),
+                hoverinfo="skip", showlegend=False, name=f"{label} 95% CI", legendgroup=f"cont-{code}"))
+        # join the segment to the area's own value in the adjacent year (if it has one), so the line continues
+        own = df[(df["area_code"] == code) & df["value"].notna()]
+        pts = c[["year", "period_label", "value", "lower_95", "upper_95", "status"]]
+        lo_y, hi_y = int(c["year"].min()), int(c["year"].max())
+        bridge = own[own["year"].isin([lo_y - 1, hi_y + 1])]
+        if len(bridge):
+            pts = pd.concat([pts, bridge[[x for x in pts.columns if x in bridge]]], ignore_index=True)
+        pts = pts.sort_values("year")
+        fig.add_trace(go.Scatter(
+            x=pts["year"], y=pts["value"], mode="lines+markers", name=label, legendgroup=f"cont-{code}",
+            line=dict(color=colour, dash=CONTINUITY_DASH, width=2),
+            marker=dict(symbol=f"{SYMBOLS[i % len(SYMBOLS)]}-open", size=8),
+            customdata=np.array([pts["period_label"],
+                                 [_ci_text(a, b) for a, b in zip(pts.get("lower_95"), pts.get("upper_95"))],
+                                 pts["status"]], dtype=object).T,
+            hovertemplate=f"<b>{label}</b> %{{customdata[0]}}<br>%{{y:,.1f}} {unit}<br>95% CI: %{{customdata[1]}}"
+                          "<br>Status: %{customdata[2]}<extra></extra>"))
 
 
 def trend_summary(df: pd.DataFrame, unit: str) -> str:

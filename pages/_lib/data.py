@@ -321,6 +321,34 @@ def predecessors(code: str) -> list[str]:
     return list(s[s["new_code"] == code]["old_code"])
 
 
+CONTINUITY_COLS = ["measure_id", "area_code", "area_name", "area_type", "year", "period_label", "value", "numerator",
+                   "denominator", "lower_95", "upper_95", "status", "note", "components", "change_type", "method",
+                   "label"]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _continuity(tok: str, measure_id: str, codes: tuple[str, ...]) -> pd.DataFrame:
+    ph = ",".join("?" * len(codes))
+    return _df(tok, f"""
+        SELECT c.measure_id, c.area_code, a.area_name, a.area_type, c.year, c.period_label, c.value, c.numerator,
+               c.denominator, c.lower_95, c.upper_95, c.status, c.note, c.components, c.change_type, c.method,
+               c.label
+        FROM continuity_series c JOIN areas a USING (area_code)
+        WHERE c.measure_id = ?
+          AND (c.area_code IN ({ph})
+               OR (c.change_type = 'split' AND list_has_any(string_split(c.components, ','), ?::VARCHAR[])))
+        ORDER BY c.area_code, c.year""", [measure_id, *codes, list(codes)])
+
+
+def continuity(measure_id: str, codes: list[str]) -> pd.DataFrame:
+    """Continuity rows (pipeline/post/continuity.py) for these LAs: rows under a selected code (its former code's
+    figures, for a same-boundary recode) and, for a selected successor of a split, the former area rebuilt as the
+    sum of its successors (under the former area's code). Empty for user measures / builds without the table."""
+    if not codes or userdata.is_user(measure_id) or not has_table("continuity_series"):
+        return pd.DataFrame(columns=CONTINUITY_COLS)
+    return _continuity(token(), measure_id, tuple(sorted(set(codes))))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _area_latest(tok: str, code: str) -> pd.DataFrame:
     """Latest value of every measure for one area, with England and the area's region for the same year."""
