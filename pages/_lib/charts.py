@@ -231,7 +231,7 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
             rgb = px.colors.hex_to_rgb(colour)
             fig.add_trace(go.Scatter(
                 x=list(c["year"]) + list(c["year"])[::-1], y=list(c["upper_95"]) + list(c["lower_95"])[::-1],
-                fill="toself", fillcolor=f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.15)", line=dict(width=0),
+                mode="lines", fill="toself", fillcolor=f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.15)", line=dict(width=0),
                 hoverinfo="skip", showlegend=False, name=f"{name} 95% CI", legendgroup=name))
         fig.add_trace(go.Scatter(
             x=d["year"], y=d["value"], mode="lines+markers", name=name, legendgroup=name,
@@ -269,7 +269,7 @@ def _continuity_traces(fig: go.Figure, df: pd.DataFrame, cont: pd.DataFrame, col
             rgb = px.colors.hex_to_rgb(colour)
             fig.add_trace(go.Scatter(
                 x=list(ci["year"]) + list(ci["year"])[::-1], y=list(ci["upper_95"]) + list(ci["lower_95"])[::-1],
-                fill="toself", fillcolor=f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.08)", line=dict(width=0),
+                mode="lines", fill="toself", fillcolor=f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.08)", line=dict(width=0),
                 hoverinfo="skip", showlegend=False, name=f"{label} 95% CI", legendgroup=f"cont-{code}"))
         # join the segment to the area's own value in the adjacent year (if it has one), so the line continues
         own = df[(df["area_code"] == code) & df["value"].notna()]
