@@ -231,7 +231,8 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
             rgb = px.colors.hex_to_rgb(colour)
             fig.add_trace(go.Scatter(
                 x=list(c["year"]) + list(c["year"])[::-1], y=list(c["upper_95"]) + list(c["lower_95"])[::-1],
-                mode="lines", fill="toself", fillcolor=f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.15)", line=dict(width=0),
+                mode="lines", fill="toself", fillcolor=f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.15)",
+                line=dict(width=0),
                 hoverinfo="skip", showlegend=False, name=f"{name} 95% CI", legendgroup=name))
         fig.add_trace(go.Scatter(
             x=d["year"], y=d["value"], mode="lines+markers", name=name, legendgroup=name,

@@ -55,7 +55,8 @@ def run(ctx: BuildContext) -> None:
 def eligible(iv: pd.DataFrame) -> pd.DataFrame:
     """Rows of measures that can be carried / summed: counts, and rates / proportions with numerators."""
     with_nd = set(iv.loc[iv["numerator"].notna() & iv["denominator"].notna(), "measure_id"])
-    ok = (iv["value_type"] == "count") | (iv["value_type"].isin(["rate", "proportion"]) & iv["measure_id"].isin(with_nd))
+    ok = (iv["value_type"] == "count") | (iv["value_type"].isin(["rate", "proportion"])
+                                         & iv["measure_id"].isin(with_nd))
     return iv[ok]
 
 
@@ -188,7 +189,8 @@ def _aggregate(parts: pd.DataFrame, keys: pd.DataFrame, comps: list[str], base: 
             note = f"Sum of {_named(comps, names)} (former area rebuilt from its successors, additive change)"
             if fallback.any():
                 fb = "; ".join(dict.fromkeys(n for n in gg["note"][fallback] if isinstance(n, str) and n))
-                note += f". Fallback denominator in {_named(list(gg.index[fallback]), names)}" + (f": {fb}" if fb else "")
+                note += f". Fallback denominator in {_named(list(gg.index[fallback]), names)}"
+                note += f": {fb}" if fb else ""
             rec.update(status="denominator_fallback" if fallback.any() else "ok", note=note)
             if vt == "count":
                 rec["value"] = float(gg["value"].sum())
