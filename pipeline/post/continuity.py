@@ -39,13 +39,11 @@ METHOD_SUM = "sum_of_components"
 
 
 def run(ctx: BuildContext) -> None:
-    has_ci = bool(ctx.df("""SELECT count(*) AS n FROM information_schema.columns
-                            WHERE table_name = 'indicator_values' AND column_name = 'lower_95'""")["n"].iloc[0])
-    ci = "v.lower_95, v.upper_95" if has_ci else "CAST(NULL AS DOUBLE) AS lower_95, CAST(NULL AS DOUBLE) AS upper_95"
-    iv = ctx.df(f"""SELECT v.measure_id, v.area_code, v.year, v.period_label, v.value, v.numerator, v.denominator,
-                           v.status, v.note, {ci}, m.value_type, m.multiplier
-                    FROM indicator_values v JOIN measures m USING (measure_id)
-                    WHERE m.value_type IN ('count', 'rate', 'proportion')""")
+    # runs after the statistics step (ORDER 50), which adds lower_95 / upper_95 to indicator_values
+    iv = ctx.df("""SELECT v.measure_id, v.area_code, v.year, v.period_label, v.value, v.numerator, v.denominator,
+                          v.status, v.note, v.lower_95, v.upper_95, m.value_type, m.multiplier
+                   FROM indicator_values v JOIN measures m USING (measure_id)
+                   WHERE m.value_type IN ('count', 'rate', 'proportion')""")
     succ = ctx.df("SELECT old_code, new_code, from_year, change_type, additive, note FROM area_successors")
     names = dict(ctx.df("SELECT area_code, area_name FROM areas").itertuples(index=False, name=None))
     ctx.put("continuity_series", continuity(iv, succ, names))
