@@ -68,3 +68,11 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+@pytest.fixture(scope="session")
+def app_warehouse(warehouse, tmp_path_factory) -> Path:
+    """A copy of the session warehouse for the app tests (with real boundary layers)."""
+    from tests.app_support import with_geometry
+    path, _ = with_geometry(warehouse, tmp_path_factory.mktemp("appwh") / "atlas.duckdb")
+    return path

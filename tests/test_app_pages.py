@@ -10,18 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.app_support import with_geometry
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 PAGES = ["map", "trends", "north_south", "compare", "profile", "services", "downloads", "methods"]
 INJECTION = "'; DROP TABLE x;--"
-
-
-@pytest.fixture(scope="session")
-def app_warehouse(warehouse, tmp_path_factory) -> Path:
-    path, _ = with_geometry(warehouse, tmp_path_factory.mktemp("appwh") / "atlas.duckdb")
-    return path
 
 
 @pytest.fixture()

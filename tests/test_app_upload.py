@@ -12,19 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.app_support import with_geometry
 from tests.helpers import FIXTURES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 VALID = (FIXTURES / "user/valid_extract.csv").read_bytes()
 MID = "user.valid_extract.newborn_s31"
-
-
-@pytest.fixture(scope="module")
-def app_warehouse(warehouse, tmp_path_factory) -> Path:
-    path, _ = with_geometry(warehouse, tmp_path_factory.mktemp("uploadwh") / "atlas.duckdb")
-    return path
 
 
 @pytest.fixture()

@@ -19,7 +19,6 @@ from .geography import ENGLAND, CodeHarmoniser
 
 LEVELS = {"National": "national", "Regional": "regional", "Local authority": "la"}
 BASE = ["time_period", "geographic_level", "region_code", "old_la_code", "new_la_code", "la_name"]
-_CACHE: dict[int, dict] = {}
 LONG_COLS = ["source_id", "line", "year", "level", "dfe_la_code", "published_code", "area_code", "variable", "value",
              "status", "note"]
 
@@ -92,13 +91,10 @@ def read_ees_long(ctx: BuildContext, sid: str, value_cols: list[str], year_offse
             why.append(None)
             exists.append(True)
             continue
-        key = (dfe, code0, int(year))
-        if key not in _CACHE.setdefault(id(harm), {}):
-            try:
-                _CACHE[id(harm)][key] = harm.resolve(*key)
-            except KeyError as exc:
-                raise SourceError(sid, rel, exc.args[0], column="new_la_code", row=int(line), value=code0) from None
-        code, reason = _CACHE[id(harm)][key]
+        try:
+            code, reason = harm.resolve(dfe, code0, int(year))  # memoised inside the harmoniser
+        except KeyError as exc:
+            raise SourceError(sid, rel, exc.args[0], column="new_la_code", row=int(line), value=code0) from None
         codes.append(code)
         why.append(reason)
         exists.append(code is not None)
