@@ -26,8 +26,8 @@ def _mirror(args) -> Path | None:
 def cmd_fetch(args) -> int:
     from .fetch import fetch
     rep = fetch(mirror=_mirror(args), allow_download=not args.offline)
-    print(f"raw cache {config.raw_dir()}: {len(rep.present)} present, {len(rep.copied)} copied from mirror, "
-          f"{len(rep.downloaded)} downloaded")
+    print(f"raw cache {config.raw_dir()}")
+    print(rep.summary())
     for w in rep.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0

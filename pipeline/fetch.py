@@ -1,14 +1,34 @@
-"""`atlas fetch`: fill the raw cache (data/raw/) from a mirror directory or by download.
+"""`atlas fetch`: fill the raw cache (data/raw/) from a mirror directory, the project's seeds, or by download.
 
-A file already in the cache with the registered checksum is left alone. A file whose checksum differs
-from the registry gives a warning naming the file (the parsers decide whether it still parses).
-A file that can be found nowhere gives one clear message: which source, where to get it, where to put it.
+For each registered source, in this order:
+1. a file already in the cache with the registered checksum is left alone ("present");
+2. a mirror (`--mirror DIR` / ATLAS_MIRROR) holding the file wins ("copied"), so CI and offline users never download;
+3. a missing file that is a project seed (hand-compiled tables under data/seeds/) is copied from there ("copied");
+4. a missing file with a registered `url` is downloaded ("downloaded"): bounded retries for transient failures
+   (timeouts, connection errors, HTTP 5xx/408/429, truncated bodies), a read timeout so a hanging server cannot stall
+   the run, a temporary file renamed into place only when complete, and the registered sha256 as the authority: a
+   download with another checksum is kept aside under `<raw>/.rejected/` and reported (file, expected, got), never used.
+A file already in the cache (or in the mirror) whose checksum differs from the registry is a warning naming the file
+(a different edition, used if it still parses). Every file that could be obtained nowhere is a failure; the run ends
+with one summary (copied / downloaded / present / failed), each failure with its landing page and target path.
+
+Environment:
+- ATLAS_URL_REWRITE: rewrite URL prefixes before downloading, e.g. a local copy of the publishers' files:
+  `ATLAS_URL_REWRITE="https://=http://127.0.0.1:8000/"` maps https://host/path to http://127.0.0.1:8000/host/path.
+  Several rules are separated by `;` (`PREFIX=REPLACEMENT;PREFIX2=REPLACEMENT2`); the first matching prefix wins.
+- ATLAS_FETCH_TIMEOUT: seconds a connection or a read may stall before the attempt fails (default 60).
+- ATLAS_FETCH_RETRIES: attempts per file for transient failures (default 3).
 """
 from __future__ import annotations
 
 import hashlib
+import http.client
+import os
 import shutil
+import socket
 import sys
+import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +36,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import config
-from .errors import MissingSourceError
+from .errors import AtlasError
 from .registry import Source, load_sources
+
+REJECTED_DIR = ".rejected"
+RETRYABLE_HTTP = {408, 429, 500, 502, 503, 504}
 
 
 def sha256_file(path: Path) -> str:
@@ -29,19 +52,162 @@ def sha256_file(path: Path) -> str:
 
 
 @dataclass
+class Failure:
+    source_id: str
+    reason: str
+    landing_page: str
+    target: str
+    url: str = ""
+
+    def __str__(self) -> str:
+        return (f"{self.source_id}: {self.reason}; landing page {self.landing_page}; put the file at {self.target} "
+                f"(or pass --mirror DIR / set ATLAS_MIRROR to a folder holding it at the same relative path)")
+
+
+@dataclass
+class Mismatch:
+    file: str
+    expected: str
+    got: str
+    kept_at: str
+
+
+@dataclass
 class FetchReport:
     copied: list[str] = field(default_factory=list)
     downloaded: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     checksums: dict[str, str] = field(default_factory=dict)
 
+    def summary(self) -> str:
+        head = (f"fetch: {len(self.copied)} copied, {len(self.downloaded)} downloaded, {len(self.present)} present, "
+                f"{len(self.failed)} failed")
+        lines = [head]
+        for m in self.mismatches:
+            lines.append(f"  checksum mismatch: {m.file}: expected {m.expected}, got {m.got} (kept aside at {m.kept_at})")
+        lines.extend(f"  failed: {f}" for f in self.failed)
+        return "\n".join(lines)
 
-def _download(url: str, dest: Path, timeout: float = 60) -> None:
-    tmp = dest.with_name(dest.name + ".part")
-    with urllib.request.urlopen(url, timeout=timeout) as resp, open(tmp, "wb") as out:  # noqa: S310 (https URLs from the registry)
-        shutil.copyfileobj(resp, out)
-    tmp.replace(dest)
+
+class FetchError(AtlasError):
+    """Some sources could be obtained nowhere; carries the full report."""
+
+    def __init__(self, report: FetchReport):
+        self.report = report
+        n = len(report.failed)
+        super().__init__(f"{n} source{'s' if n != 1 else ''} missing\n{report.summary()}")
+
+
+class DownloadError(Exception):
+    def __init__(self, message: str, retryable: bool):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def url_rewrites(spec: str | None = None) -> list[tuple[str, str]]:
+    spec = os.environ.get("ATLAS_URL_REWRITE", "") if spec is None else spec
+    rules = []
+    for part in spec.split(";"):
+        if part.strip():
+            if "=" not in part:
+                raise AtlasError(f"ATLAS_URL_REWRITE: rule {part!r} is not PREFIX=REPLACEMENT")
+            prefix, repl = part.split("=", 1)
+            rules.append((prefix.strip(), repl.strip()))
+    return rules
+
+
+def rewrite_url(url: str, rules: list[tuple[str, str]] | None = None) -> str:
+    for prefix, repl in url_rewrites() if rules is None else rules:
+        if url.startswith(prefix):
+            return repl + url[len(prefix):]
+    return url
+
+
+def _timeout() -> float:
+    return float(os.environ.get("ATLAS_FETCH_TIMEOUT", "60"))
+
+
+def _attempts() -> int:
+    return max(1, int(os.environ.get("ATLAS_FETCH_RETRIES", "3")))
+
+
+def _download_once(url: str, tmp: Path, timeout: float, progress: bool, label: str) -> None:
+    req = urllib.request.Request(url, headers={"User-Agent": "infant-care-atlas fetch"})
+    try:
+        resp = urllib.request.urlopen(req, timeout=timeout)  # noqa: S310 (registry URLs, optionally rewritten)
+    except urllib.error.HTTPError as exc:
+        raise DownloadError(f"HTTP {exc.code} {exc.reason}", exc.code in RETRYABLE_HTTP) from None
+    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+        raise DownloadError(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}", True) from None
+    with resp:
+        length = resp.headers.get("Content-Length")
+        expected = int(length) if length and length.isdigit() else None
+        got = 0
+        bar = tqdm(total=expected, unit="B", unit_scale=True, desc=label, leave=False, file=sys.stderr,
+                   disable=not progress or not sys.stderr.isatty())
+        try:
+            with open(tmp, "wb") as out:
+                while True:
+                    try:
+                        chunk = resp.read(1 << 16)
+                    except (socket.timeout, TimeoutError) as exc:
+                        raise DownloadError(f"read timed out after {timeout:g} s ({got} bytes received)", True) from exc
+                    except (http.client.IncompleteRead, ConnectionError, http.client.HTTPException) as exc:
+                        raise DownloadError(f"connection broken after {got} bytes: {type(exc).__name__}", True) \
+                            from exc
+                    if not chunk:
+                        break
+                    out.write(chunk)
+                    got += len(chunk)
+                    bar.update(len(chunk))
+        finally:
+            bar.close()
+    if expected is not None and got != expected:
+        raise DownloadError(f"truncated download: {got} of {expected} bytes", True)
+
+
+def download(url: str, dest: Path, timeout: float | None = None, attempts: int | None = None,
+             progress: bool = True, label: str = "") -> None:
+    """Download `url` to `dest` via a temporary file renamed into place; bounded retries with backoff."""
+    timeout = _timeout() if timeout is None else timeout
+    attempts = _attempts() if attempts is None else attempts
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+    last = ""
+    try:
+        for i in range(attempts):
+            try:
+                _download_once(url, tmp, timeout, progress, label or dest.name)
+                tmp.replace(dest)
+                return
+            except DownloadError as exc:
+                last = str(exc)
+                if not exc.retryable or i == attempts - 1:
+                    break
+                time.sleep(min(0.5 * 2 ** i, 4.0))
+        raise DownloadError(f"download of {url} failed after {i + 1} attempt{'s' if i else ''}: {last}", False)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+    try:
+        shutil.copyfile(src, tmp)
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _seed_file(src: Source) -> Path | None:
+    if not src.seed:
+        return None
+    p = config.ROOT / src.seed
+    return p if p.is_file() else None
 
 
 def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str, Source] | None = None,
@@ -49,48 +215,62 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
     raw = Path(raw or config.raw_dir())
     mirror = Path(mirror) if mirror else config.mirror_dir()
     sources = sources or load_sources()
+    rules = url_rewrites()
     report = FetchReport()
-    missing: list[MissingSourceError] = []
     bar = tqdm(list(sources.values()), desc="fetch", unit="file", disable=not progress or not sys.stderr.isatty(),
                file=sys.stderr)
     for src in bar:
         dest = raw / src.path
-        if not dest.exists() or (src.sha256 and sha256_file(dest) != src.sha256):
-            got = False
-            if mirror is not None and (mirror / src.path).is_file():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                tmp = dest.with_name(dest.name + ".part")
-                shutil.copyfile(mirror / src.path, tmp)
-                tmp.replace(dest)
-                report.copied.append(src.id)
-                got = True
-            elif dest.exists():
-                got = True  # keep the cached file; its checksum differs (warned below)
-            elif allow_download and src.url:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    _download(src.url, dest)
-                    report.downloaded.append(src.id)
-                    got = True
-                except Exception as exc:  # network errors: report as missing with the reason
-                    report.warnings.append(f"download of {src.id} from {src.url} failed: {exc}")
-            if not got:
-                missing.append(MissingSourceError(src.id, src.title, src.landing_page, str(dest), src.url))
-                continue
-        else:
+        if dest.is_file() and (not src.sha256 or sha256_file(dest) == src.sha256):
             report.present.append(src.id)
+        elif mirror is not None and (mirror / src.path).is_file():
+            _copy(mirror / src.path, dest)
+            report.copied.append(src.id)
+        elif dest.is_file():
+            pass  # keep the cached file; its checksum differs (warned below)
+        elif (seed := _seed_file(src)) is not None:
+            _copy(seed, dest)
+            report.copied.append(src.id)
+        elif not src.url:
+            report.failed.append(Failure(src.id, f"not in the mirror and no download URL ({src.title})",
+                                         src.landing_page, str(dest)))
+            continue
+        elif not allow_download:
+            report.failed.append(Failure(src.id, f"not in the mirror; --offline, so not downloaded from {src.url}",
+                                         src.landing_page, str(dest), src.url))
+            continue
+        else:
+            url = rewrite_url(src.url, rules)
+            staged = raw / REJECTED_DIR / ".incoming" / src.path
+            try:
+                download(url, staged, progress=progress, label=src.id)
+            except DownloadError as exc:
+                report.failed.append(Failure(src.id, str(exc), src.landing_page, str(dest), src.url))
+                continue
+            got = sha256_file(staged)
+            if src.sha256 and got != src.sha256:
+                kept = raw / REJECTED_DIR / src.path
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                staged.replace(kept)
+                report.mismatches.append(Mismatch(src.path, src.sha256, got, str(kept)))
+                note = f"; {src.convert}" if src.convert else ""
+                report.failed.append(Failure(
+                    src.id, f"downloaded from {url} but its sha256 is {got}, the registry has {src.sha256} "
+                            f"(a different edition or a corrupted download; kept aside at {kept}){note}",
+                    src.landing_page, str(dest), src.url))
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            staged.replace(dest)
+            report.downloaded.append(src.id)
         digest = sha256_file(dest)
         report.checksums[src.id] = digest
         if src.sha256 and digest != src.sha256:
             report.warnings.append(
                 f"checksum of {src.path} (source {src.id}) is {digest[:12]}..., registry has {src.sha256[:12]}...: "
                 f"a different edition; it is used if it still parses")
-    if missing:
-        if len(missing) == 1:
-            raise missing[0]
-        from .errors import AtlasError
-        raise AtlasError(f"{len(missing)} sources missing; first: {missing[0]}\n" +
-                         "\n".join(f"  - {m}" for m in missing[1:]))
+    shutil.rmtree(raw / REJECTED_DIR / ".incoming", ignore_errors=True)
+    if report.failed:
+        raise FetchError(report)
     return report
 
 

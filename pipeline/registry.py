@@ -8,6 +8,7 @@ from pathlib import Path
 from . import config
 
 SOURCE_FIELDS = ("id", "family", "title", "publisher", "edition", "licence", "landing_page", "url", "path", "sha256")
+OPTIONAL_SOURCE_FIELDS = ("seed", "convert")
 MEASURE_FIELDS = ("measure_id", "title", "definition", "numerator", "denominator", "unit", "multiplier",
                   "polarity", "source_ids", "caveats")
 
@@ -24,6 +25,8 @@ class Source:
     url: str
     path: str
     sha256: str
+    seed: str = ""      # hand-compiled table shipped with the project (data/seeds/...): no download exists
+    convert: str = ""   # how the registered file was made from the download, where it is not a byte copy
 
 
 def load_sources(path: Path | None = None) -> dict[str, Source]:
@@ -36,7 +39,8 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
             raise ValueError(f"{path}: source entry {i} lacks {', '.join(missing)}")
         if entry["id"] in out:
             raise ValueError(f"{path}: duplicate source id {entry['id']!r}")
-        out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS})
+        out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS},
+                                  **{f: entry[f] for f in OPTIONAL_SOURCE_FIELDS if f in entry})
     return out
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,24 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Nothing outside 127.0.0.1 is ever contacted by a test. Any download a test (or a subprocess it starts) attempts is
+# rewritten to the discard port on loopback, where it fails at once; tests of the download path set their own rewrite
+# to a local server. In this process, a connection to any other address raises.
+os.environ["ATLAS_URL_REWRITE"] = "https://=http://127.0.0.1:9/;http://=http://127.0.0.1:9/"
+
+
+def _loopback_only(connect):
+    def guarded(self, address, *args, **kwargs):
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and host not in ("127.0.0.1", "::1", "localhost"):
+            raise OSError(f"tests may only contact 127.0.0.1, not {host}")
+        return connect(self, address, *args, **kwargs)
+    return guarded
+
+
+socket.socket.connect = _loopback_only(socket.socket.connect)
+socket.socket.connect_ex = _loopback_only(socket.socket.connect_ex)
 
 
 def mirror_path() -> Path | None:

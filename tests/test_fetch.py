@@ -3,8 +3,8 @@ import hashlib
 
 import pytest
 
-from pipeline.errors import AtlasError, MissingSourceError
-from pipeline.fetch import fetch
+from pipeline.errors import AtlasError
+from pipeline.fetch import FetchError, fetch
 from pipeline.registry import Source
 
 
@@ -36,10 +36,10 @@ def test_changed_checksum_is_a_warning_naming_the_file(tmp_path):
 
 def test_missing_file_message(tmp_path):
     srcs = {"f": _src("f", "births/f.xlsx", b"z")}
-    with pytest.raises(MissingSourceError) as e:
+    with pytest.raises(FetchError) as e:
         fetch(raw=tmp_path / "raw", mirror=tmp_path / "nomirror", sources=srcs, allow_download=False, progress=False)
     s = str(e.value)
-    assert "'f'" in s and "https://example.org/f" in s and str(tmp_path / "raw/births/f.xlsx") in s
+    assert "1 source missing" in s and "0 present, 1 failed" in s and "f:" in s and "https://example.org/f" in s and str(tmp_path / "raw/births/f.xlsx") in s
 
 
 def test_several_missing_listed(tmp_path):
@@ -47,3 +47,29 @@ def test_several_missing_listed(tmp_path):
     with pytest.raises(AtlasError) as e:
         fetch(raw=tmp_path / "raw", sources=srcs, allow_download=False, progress=False)
     assert "2 sources missing" in str(e.value)
+
+
+def test_mirror_wins_over_download(tmp_path, monkeypatch):
+    """With a mirror, nothing is downloaded (the URL points nowhere reachable and is never tried)."""
+    monkeypatch.setenv("ATLAS_URL_REWRITE", "https://=http://127.0.0.1:9/")  # discard port: would fail if tried
+    mirror, raw = tmp_path / "m", tmp_path / "raw"
+    (mirror / "a").mkdir(parents=True)
+    (mirror / "a/f.csv").write_bytes(b"x\n")
+    srcs = {"f": _src("f", "a/f.csv", b"x\n", url="https://example.org/f.csv")}
+    rep = fetch(raw=raw, mirror=mirror, sources=srcs, progress=False)
+    assert rep.copied == ["f"] and rep.downloaded == [] and not rep.failed
+
+
+def test_seed_copied_when_missing_but_a_changed_cached_file_is_kept(tmp_path):
+    """A hand-compiled table ships under data/seeds/: copied into an empty cache with no mirror; a cached file
+    someone changed (a new edition) is kept with a checksum warning, not overwritten by the seed."""
+    from pipeline.registry import load_sources
+    seeds = {k: s for k, s in load_sources().items() if s.seed}
+    assert seeds
+    sid, src = next(iter(seeds.items()))
+    raw = tmp_path / "raw"
+    rep = fetch(raw=raw, mirror=None, sources={sid: src}, allow_download=False, progress=False)
+    assert rep.copied == [sid] and rep.checksums[sid] == src.sha256
+    (raw / src.path).write_bytes(b"edited\n")
+    rep = fetch(raw=raw, mirror=None, sources={sid: src}, allow_download=False, progress=False)
+    assert (raw / src.path).read_bytes() == b"edited\n" and "checksum" in rep.warnings[0]

@@ -1,0 +1,73 @@
+"""The source registry (data/sources.toml): every source can be obtained, pinned and verified.
+
+Holds for every entry, including ones added later at the end of the file (the rules are in CONTRIBUTING.md).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections import Counter
+from urllib.parse import urlsplit
+
+import pytest
+
+from pipeline import config
+from pipeline.registry import load_sources
+
+REQUIRED = ("url", "sha256", "landing_page", "licence", "publisher", "edition")
+ENTRIES = tomllib.loads(config.sources_toml().read_text(encoding="utf-8"))["source"]
+GITHUB_RAW = re.compile(r"^https://raw\.githubusercontent\.com/[^/]+/[^/]+/([0-9a-f]{40})/.+")
+
+
+def _ids():
+    return [e.get("id", f"entry {i}") for i, e in enumerate(ENTRIES, start=1)]
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=_ids())
+def test_source_entry_is_complete_and_pinned(entry):
+    for f in REQUIRED:
+        assert f in entry, f"{entry.get('id')}: no {f!r}"
+    for f in ("sha256", "landing_page", "licence", "publisher", "edition"):
+        assert str(entry[f]).strip(), f"{entry['id']}: empty {f!r}"
+    assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]), f"{entry['id']}: sha256 is not 64 hex digits"
+    assert urlsplit(entry["landing_page"]).scheme == "https", f"{entry['id']}: landing_page is not https"
+    if entry.get("seed"):
+        # a hand-compiled table: shipped with the project, so its bytes are pinned by the checksum here
+        assert not entry["url"], f"{entry['id']}: a seed has no download url"
+        seed = config.ROOT / entry["seed"]
+        assert entry["seed"].startswith("data/seeds/") and seed.is_file(), f"{entry['id']}: seed {seed} missing"
+        assert hashlib.sha256(seed.read_bytes()).hexdigest() == entry["sha256"], f"{entry['id']}: seed checksum"
+        return
+    url = entry["url"]
+    u = urlsplit(url)
+    assert u.scheme == "https" and u.netloc, f"{entry['id']}: url {url!r} is not an https URL"
+    assert " " not in url, f"{entry['id']}: url has an unquoted space"
+    if u.netloc in ("github.com", "raw.githubusercontent.com"):
+        # a repository copy must be the raw file pinned to a commit, never a branch name or an HTML page
+        assert GITHUB_RAW.match(url), f"{entry['id']}: {url} is not a raw.githubusercontent.com URL pinned to a commit"
+
+
+def test_no_two_sources_share_a_path_or_id():
+    paths = Counter(e["path"] for e in ENTRIES)
+    assert [p for p, n in paths.items() if n > 1] == []
+    ids = Counter(e["id"] for e in ENTRIES)
+    assert [i for i, n in ids.items() if n > 1] == []
+
+
+def test_loader_keeps_seed_and_convert():
+    srcs = load_sources()
+    assert len(srcs) == len(ENTRIES)
+    for e in ENTRIES:
+        assert srcs[e["id"]].seed == e.get("seed", "") and srcs[e["id"]].convert == e.get("convert", "")
+
+
+def test_registry_test_rejects_bad_entries():
+    """The checks above can fail: a branch URL, an http URL and a missing url are each caught."""
+    good = dict(id="x", url="https://raw.githubusercontent.com/o/r/" + "a" * 40 + "/f.csv", sha256="0" * 64,
+                landing_page="https://example.org/", licence="OGL", publisher="P", edition="E", path="p")
+    test_source_entry_is_complete_and_pinned(good)
+    for bad in (dict(good, url="https://raw.githubusercontent.com/o/r/main/f.csv"), dict(good, url="http://a.org/f"),
+                {k: v for k, v in good.items() if k != "url"}, dict(good, url="")):
+        with pytest.raises(AssertionError):
+            test_source_entry_is_complete_and_pinned(bad)
