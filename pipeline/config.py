@@ -22,7 +22,8 @@ def mirror_dir() -> Path | None:
 
 
 def sources_toml() -> Path:
-    return DATA / "sources.toml"
+    """The source registry; ATLAS_SOURCES points at another copy (the tests' synthetic edition uses this)."""
+    return Path(os.environ.get("ATLAS_SOURCES") or DATA / "sources.toml")
 
 
 def measures_toml() -> Path:

@@ -30,7 +30,15 @@ socket.socket.connect = _loopback_only(socket.socket.connect)
 socket.socket.connect_ex = _loopback_only(socket.socket.connect_ex)
 
 
+SYNTHETIC_RAW = ROOT / "tests" / "fixtures" / "synthetic_raw"
+REAL_DATA_REASON = "checks the publishers' real figures: needs the raw mirror (set ATLAS_MIRROR)"
+
+
 def mirror_path() -> Path | None:
+    """The real raw mirror (ATLAS_MIRROR, else ../shared/data/raw next to the checkout); None on a clone without it,
+    or when ATLAS_NO_MIRROR=1 (to run the suite as such a clone would)."""
+    if os.environ.get("ATLAS_NO_MIRROR") == "1":
+        return None
     m = os.environ.get("ATLAS_MIRROR")
     cands = [Path(m)] if m else []
     cands.append(ROOT.parent / "shared" / "data" / "raw")
@@ -40,12 +48,51 @@ def mirror_path() -> Path | None:
     return None
 
 
+def synthetic_mirror(dest: Path) -> Path:
+    """A mirror made of the synthetic raw files (official layouts, synthetic numbers; tests/synthetic/make_raw.py)
+    plus the project's seeds, and a copy of the source registry whose checksums are those of these files (written
+    next to dest as <dest name>_sources.toml): the synthetic edition builds with the real pipeline and no checksum warnings."""
+    import hashlib
+    import re
+    shutil.copytree(SYNTHETIC_RAW, dest)
+    text = (ROOT / "data" / "sources.toml").read_text(encoding="utf-8")
+    import tomllib
+    for s in tomllib.loads(text)["source"]:
+        f = dest / s["path"]
+        if s.get("seed"):
+            f.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / s["seed"], f)
+        if f.is_file():
+            digest = hashlib.sha256(f.read_bytes()).hexdigest()
+            text = re.sub(rf'(path = "{re.escape(s["path"])}"\nsha256 = )"[0-9a-f]{{64}}"', rf'\1"{digest}"', text)
+    (dest.parent / f"{dest.name}_sources.toml").write_text(text, encoding="utf-8")
+    return dest
+
+
 @pytest.fixture(scope="session")
-def mirror() -> Path:
+def real_mirror() -> Path:
+    """The publishers' files; tests whose point is the real published figures use this and skip without it."""
     m = mirror_path()
     if m is None:
-        pytest.skip("raw mirror not available (set ATLAS_MIRROR)")
+        pytest.skip(REAL_DATA_REASON)
     return m
+
+
+@pytest.fixture(scope="session")
+def mirror(tmp_path_factory) -> Path:
+    """The raw files the pipeline is built from: the real mirror when present, otherwise the synthetic edition
+    (same formats, synthetic numbers), with ATLAS_SOURCES pointing at its registry for this session and its
+    subprocesses."""
+    m = mirror_path()
+    if m is not None:
+        return m
+    d = synthetic_mirror(tmp_path_factory.mktemp("synthetic") / "raw")
+    os.environ["ATLAS_SOURCES"] = str(d.parent / f"{d.name}_sources.toml")
+    return d
+
+
+def is_synthetic(mirror: Path) -> bool:
+    return mirror_path() is None
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +142,12 @@ def app_warehouse(warehouse, tmp_path_factory) -> Path:
     from tests.app_support import with_geometry
     path, _ = with_geometry(warehouse, tmp_path_factory.mktemp("appwh") / "atlas.duckdb")
     return path
+
+
+def pytest_runtest_setup(item):
+    """A test marked `real_data("...")` checks the publishers' real figures: without the raw mirror it is skipped
+    with its one-line reason (every other test runs on the synthetic edition)."""
+    m = item.get_closest_marker("real_data")
+    if m is not None and mirror_path() is None:
+        reason = m.args[0] if m.args else "checks the publishers' real figures"
+        pytest.skip(f"real figures ({reason}); needs the raw mirror (set ATLAS_MIRROR)")

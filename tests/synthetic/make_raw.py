@@ -1,0 +1,295 @@
+"""Make the synthetic raw files under tests/fixtures/synthetic_raw/ (run by a maintainer; the output is committed).
+
+    python -m tests.synthetic.make_raw /path/to/mirror
+
+Each registered source file (except the project's own seeds) is rewritten in its official format (same file type,
+sheets, header rows, column names, suppression symbols and area codes) for a small set of areas, with every
+statistic replaced by a synthetic number: a deterministic pseudo-random value of the same order of magnitude as the
+column's typical value. No published figure survives (the values are drawn, not perturbed), and boundaries are
+replaced by synthetic squares on a grid, so the fixture files carry the publishers' layouts but none of their
+statistics or geometry. The tests build a warehouse from them with the real pipeline when no mirror is available.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "tests" / "fixtures" / "synthetic_raw"
+
+# Upper-tier areas kept: whole North East, areas named in tests, every recoded/reorganised area and its successors
+UTLA = {
+    "E06000001", "E06000002", "E06000003", "E06000004", "E06000005", "E06000047", "E06000057", "E06000048",
+    "E08000021", "E08000022", "E08000023", "E08000024", "E08000037", "E08000020",
+    "E06000009", "E08000011", "E10000017", "E10000006", "E06000063", "E06000064",
+    "E08000025", "E09000012", "E09000001", "E06000039", "E10000030", "E10000028", "E10000008",
+    "E10000021", "E06000061", "E06000062", "E10000002", "E06000060",
+    "E06000028", "E06000029", "E10000009", "E06000058", "E06000059",
+    "E10000023", "E06000065", "E10000027", "E06000066", "E06000053",
+}
+ALWAYS = re.compile(r"^(E92|K0[234]|W92|E12|E13|E15|N92|S92)\d{6}$")
+ONS_CODE = re.compile(r"^[EWSNK]\d{8}$")
+ID_COL = re.compile(r"(year|period|date|code|cd$|_cd|order|objectid|^fid$|^id$|_id$|geog_c|^start$|^end$|"
+                    r"la_number|old_la|new_la|time_identifier|^la$|globalid)", re.I)
+NUM = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _u(*key) -> float:
+    h = hashlib.sha256("|".join(map(str, key)).encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2 ** 64
+
+
+def synth(v: str, typical: float, key) -> str:
+    dec = len(v.split(".")[1]) if "." in v else 0
+    u = _u(*key)
+    if abs(typical) < 10 and dec == 0:
+        x = int(u * (2 * abs(typical) + 2))
+    else:
+        x = typical * (0.5 + u)
+    return f"{x:.{dec}f}" if dec else str(int(round(x)))
+
+
+class Areas:
+    """The kept area codes (upper tier, their districts, wards' districts), DfE LA numbers and names."""
+
+    def __init__(self, mirror: Path):
+        self.codes = set(UTLA)
+        lk = pd.read_csv(mirror / "geography/lad_to_ctyua_apr2023_ew_lookup.csv", dtype=str, encoding="utf-8-sig")
+        self.codes |= set(lk.loc[lk["UTLA23CD"].isin(UTLA), "LTLA23CD"])
+        old = pd.read_csv(mirror / "geography/onsvisual_ltla14_to_cty_cauth_rgn_ctry_lookup.csv", dtype=str)
+        self.codes |= set(old.loc[old["ctycd"].isin(UTLA) | old["ltlacd"].isin(UTLA), "ltlacd"])
+        l22 = pd.read_csv(mirror / "births/ltla22_to_utla22_lookup_england_wales.csv", dtype=str, encoding="utf-8-sig")
+        self.codes |= set(l22.loc[l22["UTLA22CD"].isin(UTLA), "LTLA22CD"])
+        ch = pd.read_csv(mirror / "geography/onsvisual_la_code_changes_2018_2025.csv", dtype=str)
+        for _ in range(2):
+            hit = ch.apply(lambda r: bool(set(r.dropna()) & self.codes), axis=1)
+            for _, r in ch[hit].iterrows():
+                self.codes |= {x for x in r.dropna() if ONS_CODE.match(str(x))}
+        wales = set(l22.loc[l22["UTLA22CD"].str.startswith("W"), "UTLA22CD"])
+        self.codes |= wales
+        ees = pd.read_csv(mirror / "care/dfe_cla_starts/ees/la_cla_who_started_to_be_looked_after_2018_2022.csv",
+                          dtype=str, usecols=["old_la_code", "new_la_code"]).dropna()
+        self.dfe = set(ees.loc[ees["new_la_code"].isin(self.codes), "old_la_code"])
+        names = set(l22.loc[l22["UTLA22CD"].isin(self.codes), "UTLA22NM"]) | set(
+            l22.loc[l22["LTLA22CD"].isin(self.codes), "LTLA22NM"])
+        self.names = {n.strip().lower() for n in names} | {"cumbria", "northamptonshire", "bournemouth", "poole",
+                                                            "dorset", "buckinghamshire", "north yorkshire", "somerset"}
+
+    def row_kept(self, cells) -> bool:
+        """Keep a row whose most specific area codes include a kept area (every Welsh area is kept), or a row
+        with national/regional codes only, or no area code at all."""
+        specific = [s for s in (str(c).strip() for c in cells) if ONS_CODE.match(s) and not ALWAYS.match(s)]
+        return not specific or any(s in self.codes or s.startswith("W") for s in specific)
+
+
+def _typicals(rows, header, start):
+    typ = {}
+    for j in range(max(len(r) for r in rows) if rows else 0):
+        if header and j < len(header) and ID_COL.search(str(header[j])):
+            continue
+        vals = [abs(float(r[j])) for r in rows[start:] if j < len(r) and NUM.match(str(r[j]).strip())]
+        if vals:
+            vals.sort()
+            typ[j] = vals[len(vals) // 2] or 1.0
+    return typ
+
+
+def do_table(rows: list[list], header_rows: int, name: str, areas: Areas, area_rule=True, keep_small=False) -> list[list]:
+    header = rows[header_rows - 1] if header_rows else None
+    # small workbook sheets keep every row (and so every line number a data/source_corrections.csv entry refers to)
+    small = keep_small and len(rows) <= 400
+    dfe_cols = [j for j, h in enumerate(header or []) if re.search(r"^(old_la_code|la number|la_number|geog_c)$",
+                                                                    str(h).strip(), re.I)]
+
+    def kept(r) -> bool:
+        if not areas.row_kept(r):
+            return False
+        for j in dfe_cols:  # DfE 3-digit LA numbers (files without ONS codes)
+            v = str(r[j]).strip().removesuffix(".0") if j < len(r) else ""
+            if re.fullmatch(r"\d{3}", v) and v != "999" and v not in areas.dfe:
+                return False
+        return True
+
+    body = [r for r in rows[header_rows:] if small or not area_rule or kept(r)]
+    typ = _typicals(body, header, 0)
+    out = [list(r) for r in rows[:header_rows]]
+    for i, r in enumerate(body):
+        key0 = "|".join(str(x) for x in r if isinstance(x, str) and not NUM.match(x.strip()))[:80]
+        nr = []
+        for j, v in enumerate(r):
+            s = str(v).strip() if v is not None else ""
+            if j in typ and NUM.match(s) and not (1990 <= float(s) <= 2030 and "." not in s and typ[j] > 1990):
+                new = synth(s, typ[j], (name, key0, i, j))
+                nr.append(type(v)(float(new)) if isinstance(v, (int, float)) and not isinstance(v, bool) else new)
+            else:
+                nr.append(v)
+        out.append(nr)
+    return out
+
+
+def do_csv(src: Path, dst: Path, rel: str, areas: Areas) -> None:
+    raw = src.read_bytes()
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    try:
+        text = raw.decode("utf-8-sig")
+        enc = "utf-8-sig" if bom else "utf-8"
+    except UnicodeDecodeError:
+        text, enc = raw.decode("cp1252"), "cp1252"
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    wales = "statswales" in rel
+    if rel.startswith("geography/") or rel.startswith("births/ltla22"):
+        # code lookups (no statistics): every area is kept, so the areas table is complete; wards: one per district
+        seen, out = set(), rows[:1]
+        lad = rows[0].index("LAD23CD") if "LAD23CD" in rows[0] else None
+        for r in rows[1:]:
+            if lad is None or r[lad] not in seen or r[lad] in areas.codes:
+                out.append(r)
+                seen.add(r[lad] if lad is not None else None)
+    else:
+        out = do_table(rows, 4 if wales else 1, rel, areas, area_rule=not wales)
+    _derive(out)
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\r\n" if b"\r\n" in raw[:5000] else "\n",
+                   quoting=csv.QUOTE_NONNUMERIC if wales else csv.QUOTE_MINIMAL)
+    for r in out:
+        w.writerow([int(x) if wales and NUM.match(str(x)) and "." not in str(x) else x for x in r])
+    dst.write_bytes(buf.getvalue().encode(enc))
+
+
+# columns the parsers check against others (recomputed from the synthetic numerator and denominator)
+DERIVED = {"rate_per_10000": ("children_count", "population_estimate", 10000)}
+
+
+def _derive(rows: list[list]) -> None:
+    h = rows[0] if rows else []
+    for col, (num, den, mult) in DERIVED.items():
+        if col in h and num in h and den in h:
+            c, n, d = h.index(col), h.index(num), h.index(den)
+            for r in rows[1:]:
+                if NUM.match(str(r[c])) and NUM.match(str(r[n])) and NUM.match(str(r[d])) and float(r[d]) > 0:
+                    r[c] = str(round(float(r[n]) / float(r[d]) * mult))
+
+
+def do_xlsx(src: Path, dst: Path, rel: str, areas: Areas) -> None:
+    import openpyxl
+    wb = openpyxl.load_workbook(src, data_only=True)
+    for ws in wb.worksheets:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        hdr = 0
+        for i, r in enumerate(rows[:15]):  # the header is the last row before the first row with an area code
+            if any(ONS_CODE.match(str(c or "").strip()) for c in r):
+                hdr = i
+                break
+        out = do_table([[("" if c is None else c) for c in r] for r in rows], hdr, f"{rel}:{ws.title}", areas,
+                       keep_small=True)
+        ws.delete_rows(1, ws.max_row)
+        for r in out:
+            ws.append([None if c == "" else c for c in r])
+    wb.save(dst)
+
+
+def do_ods(src: Path, dst: Path, rel: str, areas: Areas) -> None:
+    sheets = pd.read_excel(src, engine="odf", sheet_name=None, header=None, dtype=object)
+    with pd.ExcelWriter(dst, engine="odf") as xw:
+        for name, df in sheets.items():
+            rows = df.where(df.notna(), "").values.tolist()
+            hdr = 0
+            for i, r in enumerate(rows[:15]):
+                if any(ONS_CODE.match(str(c).strip()) for c in r):
+                    hdr = i
+                    break
+            out = do_table(rows, hdr, f"{rel}:{name}", areas)
+            pd.DataFrame(out).replace("", None).to_excel(xw, sheet_name=name, header=False, index=False)
+
+
+def do_parquet(src: Path, dst: Path, rel: str, areas: Areas) -> None:
+    df = pd.read_parquet(src)
+    rows = [list(df.columns)] + df.astype(object).where(df.notna(), "").astype(str).values.tolist()
+    out = do_table(rows, 1, rel, areas)
+    new = pd.DataFrame(out[1:], columns=df.columns).replace("", None)
+    for c in df.columns:  # back to the original column types
+        if pd.api.types.is_numeric_dtype(df[c]):
+            new[c] = pd.to_numeric(new[c], errors="coerce").astype(df[c].dtype, errors="ignore")
+    new.to_parquet(dst, index=False)
+
+
+def _square(code: str, size=0.25):
+    """A synthetic square (lon/lat) for an area: same place in every layer, on a grid over England and Wales."""
+    u, v = _u("x", code), _u("y", code)
+    lon, lat = -5.0 + u * 6.5, 50.3 + v * 4.8
+    return lon, lat, [[[lon, lat], [lon + size, lat], [lon + size, lat + size * 0.6], [lon, lat + size * 0.6],
+                       [lon, lat]]]
+
+
+def do_geojson(src: Path, dst: Path, rel: str, areas: Areas) -> None:
+    d = json.loads(src.read_text(encoding="utf-8"))
+    crs = json.dumps(d.get("crs", ""))
+    bng = "27700" in crs
+    tf = None
+    if bng:
+        from pyproj import Transformer
+        tf = Transformer.from_crs(4326, 27700, always_xy=True)
+    feats = []
+    for f in d["features"]:
+        p = f["properties"]
+        code = next((str(v) for v in p.values() if ONS_CODE.match(str(v or ""))), "")
+        size = 1.2 if ALWAYS.match(code) else 0.2
+        lon, lat, ring = _square(code, size)
+        if tf is not None:
+            ring = [[list(tf.transform(x, y)) for x, y in ring[0]]]
+        f["geometry"] = {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring[0]]]}
+        cx, cy = lon + size / 2, lat + size * 0.3
+        for k in list(p):
+            if k.upper() in ("LONG", "LON"):
+                p[k] = round(cx, 5)
+            elif k.upper() == "LAT":
+                p[k] = round(cy, 5)
+            elif k.upper() in ("BNG_E", "BNG_N"):
+                from pyproj import Transformer
+                e, n = Transformer.from_crs(4326, 27700, always_xy=True).transform(cx, cy)
+                p[k] = int(e if k.upper() == "BNG_E" else n)
+            elif k.lower() in ("shape__area", "shape__length", "st_areashape", "st_lengthshape"):
+                p[k] = None
+        feats.append(f)
+    d["features"] = feats
+    dst.write_text(json.dumps(d), encoding="utf-8")
+
+
+def main(mirror: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from pipeline.registry import load_sources
+    areas = Areas(mirror)
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    for s in load_sources().values():
+        if s.seed:
+            continue
+        src, dst = mirror / s.path, OUT / s.path
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        ext = src.suffix.lower()
+        if ext == ".csv":
+            do_csv(src, dst, s.path, areas)
+        elif ext == ".xlsx":
+            do_xlsx(src, dst, s.path, areas)
+        elif ext == ".ods":
+            do_ods(src, dst, s.path, areas)
+        elif ext == ".parquet":
+            do_parquet(src, dst, s.path, areas)
+        elif ext in (".geojson", ".json"):
+            do_geojson(src, dst, s.path, areas)
+        else:
+            raise SystemExit(f"no synthesiser for {s.path}")
+        print(f"{dst.stat().st_size:>9,}  {s.path}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
