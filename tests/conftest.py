@@ -91,8 +91,8 @@ def mirror(tmp_path_factory) -> Path:
     return d
 
 
-def is_synthetic(mirror: Path) -> bool:
-    return mirror_path() is None
+# True when the tests run on the publishers' files (all areas); False on the synthetic edition (a subset of areas)
+FULL = mirror_path() is not None
 
 
 @pytest.fixture(scope="session")

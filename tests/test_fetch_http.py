@@ -12,7 +12,14 @@ import time
 
 import pytest
 
-from pipeline.fetch import REJECTED_DIR, FetchError, download, fetch, rewrite_url, url_rewrites
+from pipeline.fetch import (
+    REJECTED_DIR,
+    FetchError,
+    download,
+    fetch,
+    rewrite_url,
+    url_rewrites,
+)
 from pipeline.registry import Source, load_sources
 from tests.conftest import run_atlas
 from tests.localserver import serve, url_to_local

@@ -49,6 +49,7 @@ def test_every_mbu_point_traces_to_a_source_row(con, mirror):
 
 
 @pytest.mark.integration
+@pytest.mark.real_data("MBU postcodes lie inside their real LA boundaries")
 def test_mbu_distance_small_for_las_containing_a_located_unit(con):
     fc = json.loads(con.execute("SELECT geojson FROM boundary_layers WHERE layer_id='la_england_2023'").fetchone()[0])
     polys = {f["id"]: shape(f["geometry"]) for f in fc["features"]}
@@ -69,6 +70,7 @@ def test_mbu_distance_small_for_las_containing_a_located_unit(con):
 
 
 @pytest.mark.integration
+@pytest.mark.real_data("distances from the real MBU sites to real LA positions")
 def test_service_measures_registered_and_coherent(con):
     meas = con.execute("SELECT measure_id, value_type, caveats FROM measures").df().set_index("measure_id")
     for m in SERVICE_MEASURES:

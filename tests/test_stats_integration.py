@@ -1,6 +1,8 @@
 """Integration: the statistics post step on the real warehouse built from the mirror."""
 import pytest
 
+from tests.conftest import FULL
+
 pytestmark = pytest.mark.integration
 
 SIG = {"higher", "similar", "lower", "not_compared"}
@@ -53,7 +55,7 @@ def test_significance_consistent_with_england_value(con):
 def test_funnels(con):
     pts = con.execute("SELECT count(*), count(DISTINCT year) FROM funnel_points "
                       "WHERE measure_id='cla_starts_u1_rate'").fetchone()
-    assert pts[0] > 2000 and pts[1] == 15
+    assert pts[0] > (2000 if FULL else 400) and pts[1] == 15
     assert con.execute("SELECT count(*) FROM funnel_points WHERE flag_95 IS NULL OR flag_od_998 IS NULL").fetchone()[0] == 0
     # over-dispersion widens the limits, so fewer LAs fall outside them
     out, out_od = con.execute("SELECT count(*) FILTER (WHERE flag_998 <> 'similar'), "
@@ -78,6 +80,7 @@ def test_trends_respect_reorganisations(con):
                        "('increasing','decreasing','no_change','not_tested')").fetchone()[0] == 0
 
 
+@pytest.mark.real_data("the real deprivation gradient in infant care entry")
 def test_deprivation_gradient_and_sii(con):
     d1, d10 = con.execute("""SELECT sum(numerator) FILTER (WHERE decile=1) / sum(denominator) FILTER (WHERE decile=1),
                                     sum(numerator) FILTER (WHERE decile=10) / sum(denominator) FILTER (WHERE decile=10)
@@ -88,6 +91,7 @@ def test_deprivation_gradient_and_sii(con):
     assert len(rows) == 15 and all(r[1] > 0 and r[1] < r[0] < r[2] and r[3] > 0 for r in rows)
 
 
+@pytest.mark.real_data("the real north-south and IMD associations")
 def test_imd_coefficient_positive_and_northing_partly_explained(con):
     rows = con.execute("SELECT family, coef, ci_lower FROM ns_models WHERE period='2014-2023' "
                        "AND term='imd2019_score_per_point'").fetchall()
@@ -104,7 +108,7 @@ def test_statistical_neighbours(con):
     rows = con.execute("""SELECT area_code, count(*), count(DISTINCT neighbour_code),
                                  count(*) FILTER (WHERE neighbour_code = area_code)
                           FROM stat_neighbours GROUP BY 1""").fetchall()
-    assert len(rows) >= 150
+    assert len(rows) >= (150 if FULL else 30)
     assert all(r[1] == 10 and r[2] == 10 and r[3] == 0 for r in rows)
     current = {r[0] for r in con.execute("SELECT area_code FROM areas WHERE area_type='la' AND country='England' "
                                          "AND valid_to IS NULL").fetchall()}

@@ -1,6 +1,8 @@
 """Integration: the real pipeline on the raw mirror, checked against the publishers' figures."""
 import pytest
 
+from tests.conftest import FULL
+
 pytestmark = pytest.mark.integration
 
 # England children starting to be looked after aged under 1 (DfE national rows; newest edition where they overlap)
@@ -19,18 +21,21 @@ def test_contract_tables(con):
                         "valid_to"]
 
 
+@pytest.mark.real_data("England under-1 starts equal DfE's published totals 2011-2025")
 def test_england_infant_starts_all_15_years(con):
     got = dict(con.execute("SELECT year, value FROM indicator_values WHERE measure_id='cla_starts_u1' "
                            "AND area_code='E92000001'").fetchall())
     assert got == {y: float(v) for y, v in ENGLAND_U1.items()}
 
 
+@pytest.mark.real_data("England live births equal ONS's published total")
 def test_england_live_births(con):
     got = dict(con.execute("SELECT year, value FROM indicator_values WHERE measure_id='live_births' "
                            "AND area_code='E92000001'").fetchall())
     assert got[2019] == 610505 and got[2022] == 577046
 
 
+@pytest.mark.real_data("Blackpool is rank 1 in the published IoD2019 File 11")
 def test_blackpool_imd_rank_1(con):
     assert con.execute("SELECT value FROM indicator_values WHERE measure_id='imd2019_rank' AND area_code='E06000009'"
                        ).fetchone()[0] == 1
@@ -66,6 +71,7 @@ def test_la_counts_per_year(con):
     assert got[2011] == 152 and got[2019] == 152 and got[2020] == 151 and got[2022] == 152 and got[2024] == 153
 
 
+@pytest.mark.real_data("published England counts and rates for named years")
 def test_rates_and_alignment(con):
     r = con.execute("SELECT value, numerator, denominator, status FROM indicator_values WHERE "
                     "measure_id='cla_starts_u1_rate' AND area_code='E92000001' AND year=2020").fetchone()
@@ -85,7 +91,7 @@ def test_suppressed_stay_suppressed(con):
     assert rows == 0
     n = con.execute("SELECT count(*) FROM indicator_values WHERE measure_id='cla_starts_u1' AND status='suppressed'"
                     ).fetchone()[0]
-    assert n > 20
+    assert n > (20 if FULL else 0)
 
 
 def test_successors_cover_reorganisations(con):

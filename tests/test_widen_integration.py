@@ -1,12 +1,11 @@
 """Integration: the widen measures on the real mirror, checked against the publishers' figures."""
 from __future__ import annotations
 
-import csv
-
 import pandas as pd
 import pytest
 
 from pipeline.registry import load_measures, measure_files
+from tests.conftest import FULL
 
 pytestmark = pytest.mark.integration
 
@@ -41,9 +40,10 @@ def test_la_coverage_latest_year(con):
         if mid.startswith(("wimd", "wales_")):
             assert n == {"Wales": 22}, (mid, n)
         else:
-            assert n.get("England", 0) >= 140 and "Wales" not in n, (mid, n)
+            assert n.get("England", 0) >= (140 if FULL else 30) and "Wales" not in n, (mid, n)
 
 
+@pytest.mark.real_data("England CIN factor totals equal DfE's national rows")
 def test_england_cin_factor_totals_equal_national_rows(con, mirror):
     raw = pd.read_csv(mirror / "care/dfe_cin/c3_factors_identified_at_end_of_assessment_2018_to_2025.csv", dtype=str)
     nat = raw[raw["geographic_level"] == "National"].set_index("time_period")
@@ -63,6 +63,7 @@ def test_england_cin_factor_totals_equal_national_rows(con, mirror):
                        "AND area_code='E92000001' AND year=2025").fetchone()[0] == 162890
 
 
+@pytest.mark.real_data("England ICPC count as published by DfE")
 def test_cin_rates_use_mid_year_before(con):
     # England 2025: ICPC 72,100 per 10,000 of the mid-2024 0-17 population 12,183,016
     r = con.execute("SELECT value, numerator, denominator FROM indicator_values WHERE measure_id='cin_icpcs_rate' "
@@ -73,6 +74,7 @@ def test_cin_rates_use_mid_year_before(con):
     assert cpp[2013] == 52680 and cpp[2018] == 68770 and cpp[2025] == 61840
 
 
+@pytest.mark.real_data("England starts under an interim care order as published by DfE")
 def test_legal_status_shares(con):
     # PROVENANCE A2: England starts under an ICO 2018-2022 and total starts
     ico = dict(con.execute("SELECT year, value FROM indicator_values WHERE measure_id='cla_starts_ico' "
@@ -90,12 +92,14 @@ def test_legal_status_shares(con):
                        " AND year BETWEEN 2011 AND 2017").fetchone()[0] == 7
 
 
+@pytest.mark.real_data("England CLA rates per 10,000 children as published by DfE")
 def test_cla_rate_per_10k(con):
     r = dict(con.execute("SELECT measure_id, round(value) FROM indicator_values WHERE area_code='E92000001' AND year=2025 "
                          "AND measure_id IN ('cla_starts_rate_10k_children', 'cla_31mar_rate_10k_children')").fetchall())
     assert r == {"cla_starts_rate_10k_children": 26, "cla_31mar_rate_10k_children": 67}
 
 
+@pytest.mark.real_data("the most deprived upper-tier areas in IoD2025")
 def test_imd2025_upper_tier_ranks(con):
     rank = dict(con.execute("SELECT area_code, value FROM indicator_values WHERE measure_id='imd2025_rank'").fetchall())
     assert rank["E06000009"] == 1 and rank["E06000002"] == 2  # Blackpool, Middlesbrough
@@ -113,6 +117,7 @@ def test_imd2025_upper_tier_ranks(con):
                        ).fetchone()[0] == 0
 
 
+@pytest.mark.real_data("population weighting reproduces the published File 11 ranks")
 def test_upper_tier_weighting_reproduces_file11_2019(mirror):
     """The stated method (population-weighted district scores) applied to IoD2019 reproduces MHCLG's own upper-tier
     File 11 scores: within 0.02 points with IoD2019's population year (mid-2015), for counties with unchanged districts.
@@ -150,6 +155,7 @@ def test_upper_tier_weighting_reproduces_file11_2019(mirror):
     assert (unweighted.reindex(got.index) - f11["IMD"].reindex(got.index)).abs().max() > 0.2
 
 
+@pytest.mark.real_data("a published WIMD 2019 share of small areas in the most deprived 10%")
 def test_wimd_extent(con):
     v = dict(con.execute("SELECT area_code, value FROM indicator_values WHERE measure_id="
                          "'wimd2019_share_most_deprived_10pct'").fetchall())
@@ -172,6 +178,7 @@ def test_wales_cla_under_1(con):
     assert r[0] == "suppressed" and r[1] is None and "*" in r[2]
 
 
+@pytest.mark.real_data("ONS live births 2022 for a Welsh LA")
 def test_welsh_births_2022(con):
     n = con.execute("SELECT count(*) FROM indicator_values v JOIN areas a USING (area_code) WHERE "
                     "measure_id='live_births' AND year=2022 AND a.country='Wales' AND a.area_type='la'").fetchone()[0]

@@ -15,7 +15,6 @@ import csv
 import hashlib
 import io
 import json
-import math
 import re
 import shutil
 import sys
@@ -103,6 +102,15 @@ def _typicals(rows, header, start):
     return typ
 
 
+def _aggregate(r) -> bool:
+    """A national or regional row: only national/regional codes, or a level column saying so."""
+    cells = [str(c).strip() for c in r]
+    if any(c.lower() in ("national", "regional", "region") for c in cells):
+        return True
+    codes = [c for c in cells if ONS_CODE.match(c)]
+    return bool(codes) and all(ALWAYS.match(c) for c in codes)
+
+
 def do_table(rows: list[list], header_rows: int, name: str, areas: Areas, area_rule=True, keep_small=False) -> list[list]:
     header = rows[header_rows - 1] if header_rows else None
     # small workbook sheets keep every row (and so every line number a data/source_corrections.csv entry refers to)
@@ -124,11 +132,16 @@ def do_table(rows: list[list], header_rows: int, name: str, areas: Areas, area_r
     out = [list(r) for r in rows[:header_rows]]
     for i, r in enumerate(body):
         key0 = "|".join(str(x) for x in r if isinstance(x, str) and not NUM.match(x.strip()))[:80]
+        agg = _aggregate(r)
         nr = []
         for j, v in enumerate(r):
             s = str(v).strip() if v is not None else ""
             if j in typ and NUM.match(s) and not (1990 <= float(s) <= 2030 and "." not in s and typ[j] > 1990):
                 new = synth(s, typ[j], (name, key0, i, j))
+                if "." not in new and (agg or "statswales" in name):
+                    # publishers round their own totals (DfE national/regional to 10) and StatsWales everything to 5
+                    step = 5 if "statswales" in name else 10
+                    new = str(int(round(int(new) / step) * step))
                 nr.append(type(v)(float(new)) if isinstance(v, (int, float)) and not isinstance(v, bool) else new)
             else:
                 nr.append(v)
@@ -222,41 +235,72 @@ def do_parquet(src: Path, dst: Path, rel: str, areas: Areas) -> None:
     new.to_parquet(dst, index=False)
 
 
-def _square(code: str, size=0.25):
-    """A synthetic square (lon/lat) for an area: same place in every layer, on a grid over England and Wales."""
-    u, v = _u("x", code), _u("y", code)
-    lon, lat = -5.0 + u * 6.5, 50.3 + v * 4.8
-    return lon, lat, [[[lon, lat], [lon + size, lat], [lon + size, lat + size * 0.6], [lon, lat + size * 0.6],
-                       [lon, lat]]]
+CELL_W, CELL_H = 0.18, 0.12  # degrees; squares are 0.16 x 0.10, so squares of different areas never overlap
 
 
-def do_geojson(src: Path, dst: Path, rel: str, areas: Areas) -> None:
+def assign_cells(mirror: Path, paths: list[str]) -> dict[str, tuple[int, int]]:
+    """One grid cell per area code across every boundary file: the cell nearest the area's approximate position
+    (so north stays north), moved to the nearest free cell when taken. Only this coarse position is kept."""
+    import shapely
+    from pyproj import Transformer
+    from shapely.geometry import shape
+    pos: dict[str, tuple[float, float]] = {}
+    for rel in paths:
+        d = json.loads((mirror / rel).read_text(encoding="utf-8"))
+        bng = "27700" in json.dumps(d.get("crs", ""))
+        tf = Transformer.from_crs(27700, 4326, always_xy=True) if bng else None
+        for f in d["features"]:
+            code = next((str(v) for v in f["properties"].values() if ONS_CODE.match(str(v or ""))), "")
+            if code and code not in pos and f.get("geometry"):
+                pt = shapely.point_on_surface(shape(f["geometry"]))
+                pos[code] = tf.transform(pt.x, pt.y) if tf else (pt.x, pt.y)
+    taken: dict[tuple[int, int], str] = {}
+    cells = {}
+    for code in sorted(pos, key=lambda c: (not ALWAYS.match(c), c)):
+        lon, lat = pos[code]
+        c0 = (round((lon + 6.0) / CELL_W), round((lat - 50.0) / CELL_H))
+        best = None
+        for r in range(0, 60):
+            ring = [(c0[0] + dx, c0[1] + dy) for dx in range(-r, r + 1) for dy in range(-r, r + 1)
+                    if max(abs(dx), abs(dy)) == r]
+            free = [c for c in ring if c not in taken and 0 <= c[0] < 44 and 0 <= c[1] < 48]
+            if free:
+                best = min(free, key=lambda c: ((c[0] - c0[0]) ** 2 + (c[1] - c0[1]) ** 2, c))
+                break
+        taken[best] = code
+        cells[code] = best
+    return cells
+
+
+def _square(cell: tuple[int, int]):
+    lon, lat = -6.0 + cell[0] * CELL_W, 50.0 + cell[1] * CELL_H
+    w, h = CELL_W - 0.02, CELL_H - 0.02
+    return lon + w / 2, lat + h / 2, [[[lon, lat], [lon + w, lat], [lon + w, lat + h], [lon, lat + h], [lon, lat]]]
+
+
+def do_geojson(src: Path, dst: Path, rel: str, areas: Areas, cells: dict) -> None:
     d = json.loads(src.read_text(encoding="utf-8"))
-    crs = json.dumps(d.get("crs", ""))
-    bng = "27700" in crs
-    tf = None
-    if bng:
-        from pyproj import Transformer
-        tf = Transformer.from_crs(4326, 27700, always_xy=True)
+    bng = "27700" in json.dumps(d.get("crs", ""))
+    from pyproj import Transformer
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
     feats = []
     for f in d["features"]:
         p = f["properties"]
         code = next((str(v) for v in p.values() if ONS_CODE.match(str(v or ""))), "")
-        size = 1.2 if ALWAYS.match(code) else 0.2
-        lon, lat, ring = _square(code, size)
-        if tf is not None:
-            ring = [[list(tf.transform(x, y)) for x, y in ring[0]]]
+        cx, cy, ring = _square(cells[code])
+        if bng:
+            ring = [[list(to_bng.transform(x, y)) for x, y in ring[0]]]
         f["geometry"] = {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring[0]]]}
-        cx, cy = lon + size / 2, lat + size * 0.3
+        e, n = to_bng.transform(cx, cy)
         for k in list(p):
             if k.upper() in ("LONG", "LON"):
                 p[k] = round(cx, 5)
             elif k.upper() == "LAT":
                 p[k] = round(cy, 5)
-            elif k.upper() in ("BNG_E", "BNG_N"):
-                from pyproj import Transformer
-                e, n = Transformer.from_crs(4326, 27700, always_xy=True).transform(cx, cy)
-                p[k] = int(e if k.upper() == "BNG_E" else n)
+            elif k.upper() == "BNG_E":
+                p[k] = int(e)
+            elif k.upper() == "BNG_N":
+                p[k] = int(n)
             elif k.lower() in ("shape__area", "shape__length", "st_areashape", "st_lengthshape"):
                 p[k] = None
         feats.append(f)
@@ -268,11 +312,11 @@ def main(mirror: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from pipeline.registry import load_sources
     areas = Areas(mirror)
+    srcs = [s for s in load_sources().values() if not s.seed]
+    cells = assign_cells(mirror, [s.path for s in srcs if s.path.endswith((".geojson", ".json"))])
     if OUT.exists():
         shutil.rmtree(OUT)
-    for s in load_sources().values():
-        if s.seed:
-            continue
+    for s in srcs:
         src, dst = mirror / s.path, OUT / s.path
         dst.parent.mkdir(parents=True, exist_ok=True)
         ext = src.suffix.lower()
@@ -285,7 +329,7 @@ def main(mirror: Path) -> None:
         elif ext == ".parquet":
             do_parquet(src, dst, s.path, areas)
         elif ext in (".geojson", ".json"):
-            do_geojson(src, dst, s.path, areas)
+            do_geojson(src, dst, s.path, areas, cells)
         else:
             raise SystemExit(f"no synthesiser for {s.path}")
         print(f"{dst.stat().st_size:>9,}  {s.path}")
