@@ -60,10 +60,11 @@ def test_mirror_wins_over_download(tmp_path, monkeypatch):
     assert rep.copied == ["f"] and rep.downloaded == [] and not rep.failed
 
 
-def test_seed_copied_when_missing_but_a_changed_cached_file_is_kept(tmp_path):
+def test_seed_copied_when_missing_but_a_changed_cached_file_is_kept(tmp_path, monkeypatch):
     """A hand-compiled table ships under data/seeds/: copied into an empty cache with no mirror; a cached file
     someone changed (a new edition) is kept with a checksum warning, not overwritten by the seed."""
     from pipeline.registry import load_sources
+    monkeypatch.delenv("ATLAS_MIRROR", raising=False)  # no mirror: the seed is the only place the file can come from
     seeds = {k: s for k, s in load_sources().items() if s.seed}
     assert seeds
     sid, src = next(iter(seeds.items()))

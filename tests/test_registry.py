@@ -71,3 +71,12 @@ def test_registry_test_rejects_bad_entries():
                 {k: v for k, v in good.items() if k != "url"}, dict(good, url="")):
         with pytest.raises(AssertionError):
             test_source_entry_is_complete_and_pinned(bad)
+
+
+def test_synthetic_edition_covers_every_source():
+    """Tests without the mirror build from tests/fixtures/synthetic_raw/: every registered file needs its synthetic
+    counterpart (or is a seed). After adding a source: python -m tests.synthetic.make_raw ../shared/data/raw"""
+    from tests.conftest import SYNTHETIC_RAW
+    missing = [e["path"] for e in ENTRIES if not e.get("seed") and not (SYNTHETIC_RAW / e["path"]).is_file()]
+    assert missing == [], (f"no synthetic file for {missing}: run `python -m tests.synthetic.make_raw "
+                           f"$ATLAS_MIRROR` and commit tests/fixtures/synthetic_raw/")
