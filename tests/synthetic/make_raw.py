@@ -37,7 +37,7 @@ UTLA = {
 }
 ALWAYS = re.compile(r"^(E92|K0[234]|W92|E12|E13|E15|N92|S92)\d{6}$")
 ONS_CODE = re.compile(r"^[EWSNK]\d{8}$")
-ID_COL = re.compile(r"(year|period|date|code|cd$|_cd|order|objectid|^fid$|^id$|_id$|geog_c|^start$|^end$|"
+ID_COL = re.compile(r"(year|period|date|code|cd$|order|objectid|^fid$|^id$|_id$|geog_c|^start$|^end$|"
                     r"la_number|old_la|new_la|time_identifier|^la$|globalid)", re.I)
 NUM = re.compile(r"^-?\d+(\.\d+)?$")
 
