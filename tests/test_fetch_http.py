@@ -141,7 +141,11 @@ def test_download_helper_writes_atomically(tmp_path):
 
 @pytest.mark.integration
 def test_fetch_everything_by_download_then_build(mirror, tmp_path):
-    """A clone with no mirror: `atlas fetch` downloads every registered URL into an empty cache, then `atlas build`."""
+    """A clone with no mirror: `atlas fetch` downloads every registered URL into an empty cache, then `atlas build`.
+
+    The local server stands in for the publishers and repositories, serving each registered file at its URL's path.
+    (For the six sources with a `convert` note the real URL serves the original before conversion; here it serves
+    the registered file, so this test proves the URL layout, download, verification and build, not the conversion.)"""
     srv_root = tmp_path / "srv"
     sources = load_sources()
     for s in sources.values():
