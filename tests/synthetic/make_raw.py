@@ -121,7 +121,9 @@ def do_table(rows: list[list], header_rows: int, name: str, areas: Areas, area_r
     def kept(r) -> bool:
         if not areas.row_kept(r):
             return False
-        for j in dfe_cols:  # DfE 3-digit LA numbers (files without ONS codes)
+        if any(ONS_CODE.match(str(c).strip()) for c in r):
+            return True  # decided by its ONS codes
+        for j in dfe_cols:  # rows with DfE 3-digit LA numbers only (files without ONS codes)
             v = str(r[j]).strip().removesuffix(".0") if j < len(r) else ""
             if re.fullmatch(r"\d{3}", v) and v != "999" and v not in areas.dfe:
                 return False
