@@ -349,6 +349,7 @@ def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, exp
     good = (mirror / rel).read_bytes()
     before = _digest(wh)
     monkeypatch.setenv("ATLAS_RAW", str(raw))
+    monkeypatch.setenv("ATLAS_SEEDS", str(raw))  # seeds (data/seeds/) are read from the same symlinked copies
     monkeypatch.setenv("ATLAS_WAREHOUSE", str(wh))
     monkeypatch.delenv("ATLAS_MIRROR", raising=False)
     monkeypatch.setattr(build_mod, "FIRST_PARSERS", ["geography", PARSER[sid]])
