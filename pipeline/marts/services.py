@@ -93,7 +93,7 @@ def mbu_measures(ctx: BuildContext) -> list[pd.DataFrame]:
     for year in YEARS:
         las = england_las(ctx, year)
         u = open_at(units, year)
-        period = f"at 31 March {year} (units open by then)"
+        period = f"{year - 1}-{str(year)[2:]} (units open at 31 March {year})"
         d = distances(las, u)
         near = d.argmin(axis=1)
         sp = u["location_level"] != "district"
@@ -206,7 +206,7 @@ def mmhs_measure(ctx: BuildContext) -> pd.DataFrame:
         ref = dt.date(y, 3, 31)
         for code in england_las(ctx, y)["area_code"]:
             sh = shares.get(code)
-            base = dict(area_code=code, year=y, period_label=f"at 31 March {y}")
+            base = dict(area_code=code, year=y, period_label=f"{y - 1}-{str(y)[2:]} (at 31 March {y})")
             if not sh:
                 rows.append(dict(base, status="not_available", note="LA not in the derived LA->ICB lookup"))
                 continue
@@ -241,7 +241,7 @@ def family_hubs(ctx: BuildContext) -> pd.DataFrame:
                 "programme not yet running (funding from 2022-23)" if y < FAMILY_HUBS_FROM else
                 "not among the 75 pre-selected LAs (2022 list)" for c, o in zip(las["area_code"], on)]
         frames.append(iv_frame(measure_id="family_hubs_funded", area_code=las["area_code"], year=y,
-                               period_label=f"{y - 1}-{str(y)[2:]} (list of 1 Apr 2022)", value=on.astype(float),
+                               period_label=f"{y - 1}-{str(y)[2:]}", value=on.astype(float),
                                status="ok", note=note, source_id="family_hubs"))
     return pd.concat(frames, ignore_index=True)
 
