@@ -47,6 +47,8 @@ def test_profile_names_nearest_unit_with_location_level(app):
     at = app("profile", area="E10000024")  # Nottinghamshire: the Nottingham unit is district-level
     text = _md(at)
     assert "Margaret Oates" in text and "district-level (APPROXIMATE" in text
+    at = app("profile", area="W06000015")  # Cardiff: no England nearest-unit measure, said in words
+    assert any("English local authorities only" in i.value for i in at.info)
 
 
 def test_services_page_nearest_unit_and_all_units_located(app):

@@ -87,13 +87,18 @@ def units_near(code: str, n: int = 5) -> pd.DataFrame | None:
 
 def show_nearest(code: str, key: str) -> None:
     """Profile and Services pages: the sentence naming the nearest unit, then the nearest units as a table."""
-    s = nearest_sentence(code)
     tbl = units_near(code)
-    if s is None or tbl is None:
+    if tbl is None or not _ready("mbu_nearest"):
         ui.not_in_build("Nearest mother and baby units", "`mbu_nearest` and `services_points` from the services step")
         return
-    st.markdown(s)
-    st.dataframe(tbl, hide_index=True, width="stretch", key=key)
+    s = nearest_sentence(code)
+    if s is None:
+        st.info("The nearest-unit measures cover English local authorities only; the table lists the units nearest "
+                "to this area's representative point.")
+    else:
+        st.markdown(s)
+    if len(tbl):
+        st.dataframe(tbl, hide_index=True, width="stretch", key=key)
 
 
 # ---------------------------------------------------------------------------------------------------------------
