@@ -60,8 +60,7 @@ if sec == "scatter":
     ok = sd[sd["value"].notna()]
     st.markdown(f"{len(ok)} local authorities have a value in {period}; "
                 f"{int(sd['value'].isna().sum())} have none (suppressed or not available) and are not plotted.")
-    ui.table_alternative(sd.rename(columns={"value": f"value ({unit})"}), "Table: the data in these charts",
-                         key="ns_table")
+    ui.table_alternative(findings.scatter_table(sd, meta), "Table: the data in these charts", key="ns_table")
 
 elif sec == "deciles":
     dg = data.deprivation_gradient(mid, year)
@@ -82,7 +81,7 @@ elif sec == "deciles":
                         f"Relative index (RII): {charts.fmt(r.rii, digits=2)}.")
         st.markdown(f"Decile 1 = the most deprived tenth of local authorities. Most deprived decile "
                     f"{charts.fmt(d['rate'].iloc[0])}, least deprived {charts.fmt(d['rate'].iloc[-1])} {unit}.")
-        ui.table_alternative(d, "Table: rates by decile", key="decile_table")
+        ui.table_alternative(findings.decile_table(d, meta), "Table: rates by decile", key="decile_table")
 
 elif sec == "models":
     sm, mm = data.ns_summary(), data.ns_models()
@@ -146,5 +145,5 @@ else:
         st.plotly_chart(charts.funnel(pts, lim, target, unit, od=od), width="stretch", key="funnel")
         st.markdown(f"Areas outside the funnel's limits differ from England by more than chance would suggest "
                     f"(▲ above, ▼ below). {len(pts)} areas plotted.")
-        ui.table_alternative(pts, "Table: funnel points", key="funnel_table")
+        ui.table_alternative(findings.funnel_table(pts, meta), "Table: funnel points", key="funnel_table")
 ui.definition(mid)

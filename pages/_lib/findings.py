@@ -44,8 +44,8 @@ def _share_phrase(share) -> str:
 def north_south_lines(mid: str, year: int) -> list[str]:
     """The north-south rate ratio and share explained by deprivation: selected year, then the pooled period."""
     if mid != NS_MEASURE:
-        return [f"**North–south and deprivation:** modelled for *{data.measure(NS_MEASURE).get('short_title', NS_MEASURE)}* "
-                "only (see the North–south page)."]
+        name = data.measure(NS_MEASURE).get("short_title", NS_MEASURE)
+        return [f"**North–south and deprivation:** modelled for *{name}* only (see the North–south page)."]
     sm = data.ns_summary()
     if sm is None or sm.empty:
         return []
@@ -210,3 +210,41 @@ def trend_lines(t: pd.DataFrame, names: dict) -> list[str]:
             ends = f" (from {fmt.num(r.first_value, 1)} to {fmt.num(r.last_value, 1)})"
         out.append(f"**{names.get(r.area_code, r.area_code)}:** {s}{ends}.")
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the North-south page's table alternatives, formatted (no ids, no raw statistics)
+FLAG_WORDS = {"high": "above the upper limit", "higher": "above the upper limit", "low": "below the lower limit",
+              "lower": "below the lower limit"}
+
+
+def _flag(f) -> str:
+    return FLAG_WORDS.get(str(f).lower(), "within the limits") if not fmt.missing(f) else ""
+
+
+def scatter_table(sd: pd.DataFrame, meta: dict) -> pd.DataFrame:
+    d = fmt.decimals(meta)
+    cols = {"area_name": "Area", "area_code": "Code", "region_name": "Region",
+            "value": f"Value ({meta.get('unit', '')})", "numerator": "Count", "births": "Live births", "north_south_km": "km north", "imd_score": "IMD 2019 score"}
+    t = sd[[c for c in cols if c in sd]]
+    return fmt.frame(t, {"value": d, "numerator": 0, "births": 0, "north_south_km": 0, "imd_score": 1}).rename(
+        columns=cols)
+
+
+def decile_table(dg: pd.DataFrame, meta: dict) -> pd.DataFrame:
+    d = fmt.decimals(meta)
+    t = dg[["decile", "n_areas", "numerator", "denominator", "rate", "lower_95", "upper_95"]]
+    return fmt.frame(t, {"decile": 0, "n_areas": 0, "numerator": 0, "denominator": 0, "rate": d},
+                     {"95% CI": ("lower_95", "upper_95", d)}).rename(columns={
+        "decile": "IMD decile (1 = most deprived)", "n_areas": "Local authorities", "numerator": "Count",
+        "denominator": "Denominator", "rate": f"Rate ({meta.get('unit', '')})"})
+
+
+def funnel_table(pts: pd.DataFrame, meta: dict) -> pd.DataFrame:
+    d = fmt.decimals(meta)
+    t = pts.assign(f95=[_flag(x) for x in pts.get("flag_95", [None] * len(pts))],
+                   f998=[_flag(x) for x in pts.get("flag_998", [None] * len(pts))])
+    t = t[[c for c in ("area_name", "area_code", "numerator", "denominator", "value", "f95", "f998") if c in t]]
+    return fmt.frame(t, {"numerator": 0, "denominator": 0, "value": d}).rename(columns={
+        "area_name": "Area", "area_code": "Code", "numerator": "Count", "denominator": "Denominator",
+        "value": f"Value ({meta.get('unit', '')})", "f95": "95% limits", "f998": "99.8% limits"})
