@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._lib import charts, data, fmt, state, ui
+from pages._lib import charts, data, fmt, profile_lib, state, ui
 
 ui.guard()
 st.title("Compare areas")
@@ -77,16 +77,12 @@ if len(vals):
 
 sp = data.spine(latest)
 rows = latest.merge(sp, on=["measure_id", "year"], how="inner")
-rows = rows[rows["n"] > 2]
+rows = profile_lib.by_topic(rows[rows["n"] > 2])
 if len(rows):
     st.markdown("#### Spine chart: where this area sits among English local authorities")
     st.plotly_chart(charts.spine(rows), width="stretch", key="spine")
     st.caption("Grey bar: the range of English LAs (lowest to highest); blue: the middle half; black tick: England; "
                "orange diamond: this area (with ▲ ● ▼ vs England where computed).")
-    ui.table_alternative(rows[["short_title", "period_label", "value", "england_value", "lo", "q1", "med", "q3", "hi",
-                               "n"]].rename(columns={"short_title": "measure", "lo": "LA min", "q1": "LA lower quartile",
-                                                     "med": "LA median", "q3": "LA upper quartile", "hi": "LA max",
-                                                     "n": "LAs with a value"}),
-                         "Table: spine chart data", key="spine_table")
+    ui.table_alternative(profile_lib.spine_table(rows), "Table: spine chart data", key="spine_table")
 st.page_link("pages/profile.py", label=f"Open the area profile of {info.get('area_name')}",
              query_params={"area": area}, icon="➡️")

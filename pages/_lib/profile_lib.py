@@ -50,3 +50,24 @@ def latest_table(latest: pd.DataFrame) -> pd.DataFrame:
                      "Status": data.status_label(r.status, r.note), "Note": fmt.text(r.note)})
     out = pd.DataFrame(rows)
     return out[[c for c in out.columns if c in ("Topic", "Measure", "Period") or out[c].ne("").any()]]
+
+
+def spine_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The spine chart's data: this area, England and the spread of English LAs, at each measure's precision."""
+    out = []
+    for r in rows.itertuples():
+        d = fmt.decimals(data.measure(r.measure_id))
+        out.append({"Measure": r.short_title, "Period": fmt.text(r.period_label), "This area": fmt.num(r.value, d),
+                    "England": fmt.num(r.england_value, d), "LA min": fmt.num(r.lo, d),
+                    "LA lower quartile": fmt.num(r.q1, d), "LA median": fmt.num(r.med, d),
+                    "LA upper quartile": fmt.num(r.q3, d), "LA max": fmt.num(r.hi, d),
+                    "LAs with a value": fmt.num(r.n, 0)})
+    return pd.DataFrame(out)
+
+
+def by_topic(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a measure_id column in the app's topic order (headline measures first)."""
+    if rows.empty:
+        return rows
+    order = {m: i for i, m in enumerate(data.order_measures(list(dict.fromkeys(rows["measure_id"]))))}
+    return rows.assign(_o=rows["measure_id"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
