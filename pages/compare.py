@@ -16,6 +16,7 @@ c1, c2 = st.columns([2, 3])
 area = ps.choice("area", "Local authority", ["", *la_opts], default, container=c1, what="area",
                  format_func=lambda c: f"{names.get(c, c)} ({c})" if c else "— choose a local authority —")
 if not area:
+    ps.drop_param("with")  # comparators belong to a chosen area
     ps.show_notices()
     st.info("Choose a local authority to compare it with its region, England and its statistical neighbours "
             "(or click an area on the Map).", icon="👆")

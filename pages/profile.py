@@ -34,7 +34,7 @@ st.markdown("### Headline measures")
 if latest.empty:
     st.info("No values for this area.")
 else:
-    head = latest[latest["measure_id"].isin([HEAD, "cla_starts_u1", "live_births"])]
+    head = profile_lib.by_topic(latest[latest["measure_id"].isin([HEAD, "cla_starts_u1", "live_births"])])
     cols = st.columns(max(1, len(head)))
     for c, chip in zip(cols, profile_lib.headline_chips(head)):
         c.metric(chip["label"], chip["value"], chip["delta"], delta_color=chip["delta_color"],
