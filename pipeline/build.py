@@ -108,7 +108,9 @@ def _measures_table(measures: list[dict], iv: pd.DataFrame) -> pd.DataFrame:
             first_year=int(yrs.at[mid, "min"]) if mid in yrs.index else None,
             last_year=int(yrs.at[mid, "max"]) if mid in yrs.index else None,
             caveats=m["caveats"], value_type=m.get("value_type"), period_type=m.get("period_type"),
-            official=bool(m.get("official", True))))
+            official=bool(m.get("official", True)), topic=m.get("topic", "Context"),
+            headline=bool(m.get("headline", False)),
+            decimals=int(m["decimals"]) if m.get("decimals") is not None else None))
     return pd.DataFrame(rows)
 
 

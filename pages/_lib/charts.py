@@ -59,6 +59,9 @@ def _hover_frame(df: pd.DataFrame) -> pd.DataFrame:
     d["ci_txt"] = [_ci_text(a, b) for a, b in zip(d.get("lower_95", [None] * len(d)), d.get("upper_95", [None] * len(d)))]
     d["count_txt"] = [fmt(v) for v in d["numerator"]] if "numerator" in d else "–"
     d["status_txt"] = d["status"].map(STATUS_LABELS).fillna(d["status"])
+    if "note" in d:  # user data: withheld by the atlas's disclosure control, not by a publisher
+        from .data import status_label
+        d["status_txt"] = [status_label(s, n) for s, n in zip(d["status"], d["note"])]
     sig = d["sig_england_95"] if "sig_england_95" in d else pd.Series([None] * len(d), index=d.index)
     d["sig_txt"] = sig.map(lambda s: SIG_LABELS.get(s, "not computed") if isinstance(s, str) else "not computed")
     return d
@@ -408,4 +411,31 @@ def spine(rows: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="overlay", height=90 + 45 * len(ys), margin=dict(l=10, r=10, t=10, b=10),
                       xaxis=dict(range=[-0.02, 1.1], showticklabels=False, title="lowest LA ← range of English LAs → highest LA"),
                       yaxis=dict(autorange="reversed"))
+    return fig
+
+
+OE_SCALE = "RdBu_r"  # diverging (blue below 1, red above), colour-blind-safe pair; hover, legend and table carry it too
+
+
+def oe_map(d: pd.DataFrame, layer: dict, height: int = 620) -> go.Figure:
+    """Observed/expected ratios on a log scale centred on 1 (a ratio of 2 is as far from 1 as 0.5), never below 0.
+
+    d: area_code, area_name, value (= O/E ratio), lower_95, upper_95, numerator (observed), status."""
+    d = d.copy()
+    pos = d["value"].where(d["value"] > 0)
+    floor = float(pos.min()) / 2 if pos.notna().any() else 0.1  # an O/E of 0 (no starts) at the scale's low end
+    d["log_oe"] = np.log2(d["value"].where(d["value"] > 0, floor).astype(float))
+    d.loc[d["value"].isna(), "log_oe"] = np.nan
+    span = float(np.nanmax(np.abs(d["log_oe"]))) if d["log_oe"].notna().any() else 1.0
+    span = max(span, 0.5)
+    fig = choropleth(d, layer, unit="observed / expected", color_col="log_oe", scale=OE_SCALE, midpoint=0.0,
+                     height=height)
+    ticks = [t for t in (0.125, 0.25, 0.5, 0.75, 1, 1.5, 2, 4, 8) if abs(math.log2(t)) <= span + 1e-9]
+    for tr in fig.data:
+        if getattr(tr, "showscale", None) is not False and tr.type == "choroplethmap" and tr.colorbar is not None:
+            tr.update(zmin=-span, zmax=span, zmid=0.0,
+                      colorbar=dict(title=dict(text="observed / expected (log scale)", side="right"),
+                                    tickvals=[math.log2(t) for t in ticks], ticktext=[f"{t:g}" for t in ticks],
+                                    thickness=14))
+            break
     return fig
