@@ -142,3 +142,12 @@ def test_a_new_registrations_edition_needs_only_a_registry_entry(tmp_path):
     ctx = _ctx(tmp_path, {"bad": ("ons_birth_registrations", "2024", "bad.xlsx")})
     with pytest.raises(SourceError, match="combined or malformed area code"):
         births._registrations(ctx, "bad")
+
+
+def test_isles_of_scilly_one_rule_for_every_year(con):
+    """DfE's 2022 edition printed 0 for 2018-2020 and its 2025 edition z for 2021-2025: one rule, not applicable."""
+    rows = con.execute("""SELECT measure_id, year, status, value, note FROM indicator_values WHERE area_code='E06000053'
+                          AND measure_id IN ('cla_starts_u1', 'cla_starts_u1_rate', 'cla_starts_s20')""").fetchall()
+    assert len(rows) >= 30
+    for mid, year, status, value, note in rows:
+        assert status == "not_applicable" and value is None and "Isles of Scilly" in note, (mid, year)

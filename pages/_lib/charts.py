@@ -16,6 +16,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from pipeline.denominator_notes import denominator_basis
+
 MISSING_COLOUR = "#cfcfcf"
 MISSING_LABEL = "No value (suppressed / not available)"
 SEQ = px.colors.sequential.Viridis
@@ -59,6 +61,9 @@ def _hover_frame(df: pd.DataFrame) -> pd.DataFrame:
     d["ci_txt"] = [_ci_text(a, b) for a, b in zip(d.get("lower_95", [None] * len(d)), d.get("upper_95", [None] * len(d)))]
     d["count_txt"] = [fmt(v) for v in d["numerator"]] if "numerator" in d else "–"
     d["status_txt"] = d["status"].map(STATUS_LABELS).fillna(d["status"])
+    if "note" in d:  # say which denominator a fallback row used (not live births of the year before)
+        basis = [denominator_basis(n, s) for n, s in zip(d["note"], d["status"])]
+        d["status_txt"] = [f"{t} — denominator: {b}" if b else t for t, b in zip(d["status_txt"], basis)]
     sig = d["sig_england_95"] if "sig_england_95" in d else pd.Series([None] * len(d), index=d.index)
     d["sig_txt"] = sig.map(lambda s: SIG_LABELS.get(s, "not computed") if isinstance(s, str) else "not computed")
     return d

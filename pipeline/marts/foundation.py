@@ -10,8 +10,10 @@ import pandas as pd
 
 from .. import config
 from ..context import BuildContext
+from ..denominator_notes import age0_note, nearest_births_note
 from ..errors import SourceError
 from ..parsers.common import fy_label, join_notes
+from ..parsers.dfe_cla_starts import ISLES_OF_SCILLY, ISLES_OF_SCILLY_NOTE
 from ..parsers.geography import ENGLAND, fy_start
 from .common import FY_YEARS, IV_COLS, iv_frame
 
@@ -34,11 +36,15 @@ def cla_starts_u1(ctx: BuildContext) -> pd.DataFrame:
     for y in FY_YEARS:
         for code in _in_force_las(ctx, y):
             if (code, y) not in have:
-                fill.append(dict(area_code=code, year=y, note=f"no row for this LA in the {fy_label(y)} files used"))
+                if code == ISLES_OF_SCILLY:
+                    fill.append(dict(area_code=code, year=y, status="not_applicable", note=ISLES_OF_SCILLY_NOTE))
+                else:
+                    fill.append(dict(area_code=code, year=y, status="not_available",
+                                     note=f"no row for this LA in the {fy_label(y)} files used"))
     if fill:
         f = pd.DataFrame(fill)
         rows = pd.concat([rows, iv_frame(measure_id="cla_starts_u1", area_code=f["area_code"], year=f["year"],
-                                         period_label=f["year"].map(fy_label), status="not_available",
+                                         period_label=f["year"].map(fy_label), status=f["status"],
                                          note=f["note"])], ignore_index=True)
     return rows
 
@@ -117,13 +123,11 @@ class Denominators:
             return v, "ok", self._births_note(code, c), self._births_source(code, c)
         v = self._compose(self.age0, code, c)
         if v is not None:
-            return v, "denominator_fallback", (f"denominator: ONS mid-{c} population aged 0 (live births for {c} "
-                                               f"not available)"), self.age0_src.get(c, "nomis_mye_single_year")
+            return v, "denominator_fallback", age0_note(c), self.age0_src.get(c, "nomis_mye_single_year")
         for near in sorted(self.births_years, key=lambda y: (abs(y - c), -y)):
             v = self._compose(self.births, code, near)
             if v is not None:
-                return v, "denominator_fallback", (f"denominator: live births {near} (nearest available year; "
-                                                   f"births for {c} not available)"), self._births_source(code, near)
+                return v, "denominator_fallback", nearest_births_note(near, c), self._births_source(code, near)
         return None, "not_available", "no live-births or age-0 denominator on this LA's boundaries", None
 
 

@@ -532,7 +532,7 @@ def _ns_text(period, b_un, b_adj, share, ci_a, ci_c) -> str:
 NEIGHBOUR_VARS = {
     "imd2019_score": "IMD 2019 average score of the upper-tier LA (MHCLG File 11; split LAs inherit the county's)",
     "idaci2019_score": "IDACI 2019 average score (share of children 0-15 in income-deprived families)",
-    "log_births": "log of live births (calendar 2022; the denominator of the latest cla_starts_u1_rate row)",
+    "log_births": "log of live births (calendar 2022, ONS; 2023 unitaries as the sum of their districts)",
     "log_density": "log of residents per km² (ONS mid-2020 population, all ages, aggregated to the LA; area of the "
                    "ONS CTYUA December 2023 BSC boundary, geodesic)",
 }
@@ -576,8 +576,8 @@ def _neighbours(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: 
                 out[tgt] = float(sum(values[c] for c in g["component_code"]))
         return out
 
-    births = iv[(iv["measure_id"] == NS_MEASURE) & iv["denominator"].gt(0)].sort_values("year")
-    births = births.drop_duplicates("area_code", keep="last")
+    # live births of calendar 2022 (every LA incl. the Isles of Scilly on its own; 2023 unitaries composed)
+    births = ctx.df("SELECT code AS area_code, births AS denominator FROM stg_births WHERE year = 2022")
     pop = compose(_population_2020(ctx))
     area = compose(_area_km2(ctx))
     frame = pd.DataFrame(index=pd.Index(codes, name="area_code"))
