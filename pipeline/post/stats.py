@@ -21,7 +21,7 @@ ENGLAND = "E92000001"
 WALES = "W92000004"
 HAS_VALUE = ("ok", "denominator_fallback")
 NS_MEASURE = "cla_starts_u1_rate"
-NS_POOLED = (2014, 2023)  # years with live-births denominators for every LA (no fallback)
+NS_POOLED = (2014, 2024)  # years with live-births denominators for every LA (no fallback)
 FAMILIES = ("poisson", "negative_binomial")
 PRIMARY_FAMILY = "negative_binomial"
 
