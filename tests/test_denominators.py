@@ -151,3 +151,27 @@ def test_isles_of_scilly_one_rule_for_every_year(con):
     assert len(rows) >= 30
     for mid, year, status, value, note in rows:
         assert status == "not_applicable" and value is None and "Isles of Scilly" in note, (mid, year)
+
+
+def test_dfe_population_0_17_vintage_as_documented(mirror):
+    """DfE's 0-17 series follows ONS's July 2025 revision: mid-2024 equals ONS mid-2024 for every UTLA; mid-2023 and
+    mid-2022 differ from the first-published ONS workbooks (as the measure caveats say)."""
+    dfe = pd.read_csv(mirror / "births" / "ons_mid-year_population_estimates_2012_to_2024.csv", dtype=str)
+    la = dfe[dfe["geographic_level"] == "Local authority"]
+    ages = [str(a) for a in range(18)]
+
+    def dfe_year(y):
+        d = la[la["time_period"] == str(y)].set_index("new_la_code")["population_estimate"]
+        return pd.to_numeric(d, errors="coerce").dropna()
+
+    m24 = pd.read_csv(mirror / "births" / "mye24tablesew.csv", dtype=str).set_index("Code")
+    d24 = dfe_year(2024)
+    assert len(d24) == 153 and (m24.loc[d24.index, ages].astype(int).sum(axis=1) == d24).all()
+    m23 = pd.read_excel(mirror / "births" / "mye23tablesew.xlsx", sheet_name="MYE2 - Persons", header=7).set_index("Code")
+    d23 = dfe_year(2023)
+    first = m23.loc[d23.index, ages].astype(int).sum(axis=1)
+    assert (first != d23).sum() >= 150
+    assert m23.loc["E92000001", ages].sum() == 11998646 and d23.sum() == 12059476
+    from pipeline.registry import load_measures
+    cav = {m["measure_id"]: m["caveats"] for m in load_measures()}
+    assert "Population vintage" in cav["cin_cpp_starts_rate"] and "12,059,476" in cav["cla_starts_rate_10k_children"]
