@@ -273,6 +273,7 @@ CASES = [
     ("mye24_bad_age0", "ons_mye_2024", set_cell("0", "abc", start=10), ["column '0'", "row {line}", "not a number"]),
     ("mye23_wrong_sheet", "ons_mye_2023", xlsx_rename_sheet("MYE2 - Persons", "Persons"),
      ["sheet 'MYE2 - Persons' not found"]),
+    ("mye22_truncated", "ons_mye_2022", truncate, ["cannot open workbook"]),
     # IoD 2019 File 11 (xlsx) and IoD 2025 CSVs
     ("iod2019_wrong_sheet", "iod2019_file11", xlsx_rename_sheet("IDACI", "IDACI 2019"), ["sheet 'IDACI' not found"]),
     ("iod2019_bad_score", "iod2019_file11", xlsx_set("IMD", "IMD - Average score", 3, "high"),

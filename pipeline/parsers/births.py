@@ -88,8 +88,8 @@ def _registrations(ctx: BuildContext, sid: str) -> pd.DataFrame:
     types: one row per area (every tier, England and Wales)."""
     rel = ctx.rel(sid)
     df = read_excel(ctx, sid, "Table_1", header=5,
-                    required=[REG_CODE, "Sex", "Registration type", "Number of live births"])
-    title = pd.read_excel(ctx.path(sid), sheet_name="Table_1", header=None, nrows=1).iloc[0, 0]
+                    required=[REG_CODE, "Sex", "Registration type", "Number of live births"], engine="calamine")
+    title = pd.read_excel(ctx.path(sid), sheet_name="Table_1", header=None, nrows=1, engine="calamine").iloc[0, 0]
     m = re.search(r"England and Wales, ((?:19|20)\d\d)\s*$", str(title))
     if not m:
         raise SourceError(sid, rel, "cannot find the year in the title of sheet Table_1 (expected '... England and "
@@ -130,7 +130,7 @@ def _mye(ctx: BuildContext, sid: str) -> pd.DataFrame:
     if src.path.lower().endswith(".csv"):
         df = read_csv(ctx, sid, required=req)
     else:
-        df = read_excel(ctx, sid, "MYE2 - Persons", header=7, required=req)
+        df = read_excel(ctx, sid, "MYE2 - Persons", header=7, required=req, engine="calamine")
     df = df[df["Code"].astype(str).str[0].isin(["E", "W"])]
     p = parse_counts(df, "0", sid, rel, {})
     return pd.DataFrame({"code": df["Code"].astype(str).str.strip().values, "year": int(m.group(1)),
