@@ -65,3 +65,15 @@ def test_deciles_section_shows_widened_intervals(app):
     assert not at.exception
     cap = _captions(at)
     assert "over-dispersion φ =" in cap and "times as wide" in cap
+
+
+def test_trend_tooltip_names_the_fallback_denominator():
+    import pandas as pd
+
+    from pages._lib import charts
+    d = pd.DataFrame({"area_code": ["X"] * 2, "area_name": ["Xshire"] * 2, "area_type": ["la"] * 2,
+                      "year": [2024, 2025], "period_label": ["2023/24", "2024/25"], "value": [90.0, 88.0],
+                      "status": ["ok", "denominator_fallback"], "note": [None, age0_note(2024)]})
+    fig = charts.trend(d, unit="per 10,000")
+    cd = [t for t in fig.data if t.name == "Xshire"][0].customdata
+    assert cd[0][2] == "ok" and cd[1][2] == "denominator_fallback (denominator: ONS mid-2024 population aged 0)"

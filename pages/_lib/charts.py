@@ -246,7 +246,7 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
             customdata=np.array([d["period_label"], [_ci_text(a, b) for a, b in
                                                      zip(d.get("lower_95", [None] * len(d)),
                                                          d.get("upper_95", [None] * len(d)))],
-                                 d["status"]], dtype=object).T,
+                                 _status_with_basis(d)], dtype=object).T,
             hovertemplate=f"<b>{name}</b> %{{customdata[0]}}<br>%{{y:,.1f}} {unit}<br>95% CI: %{{customdata[1]}}"
                           "<br>Status: %{customdata[2]}<extra></extra>"))
     if continuity is not None and len(continuity):
@@ -262,6 +262,13 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
                       xaxis=dict(title="year (ending 31 March for DfE measures)", dtick=1),
                       legend=dict(orientation="h", y=-0.2), hovermode="closest")
     return fig
+
+
+def _status_with_basis(d: pd.DataFrame) -> list:
+    """Status per row, naming the denominator where a rate did not use live births of the year before."""
+    if "note" not in d:
+        return list(d["status"])
+    return [f"{s} (denominator: {b})" if (b := denominator_basis(n, s)) else s for s, n in zip(d["status"], d["note"])]
 
 
 def _continuity_traces(fig: go.Figure, df: pd.DataFrame, cont: pd.DataFrame, colour_of: dict, n_areas: int,
