@@ -404,6 +404,8 @@ def _deprivation(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame, areas
         agg["phi"] = [phis[k] for k in zip(agg["measure_id"], agg["year"], agg["period_label"])]
         agg["lower_95_poisson"], agg["upper_95_poisson"] = agg["lower_95"], agg["upper_95"]
         agg["lower_95"], agg["upper_95"] = S.scale_interval(agg["rate"], agg["lower_95"], agg["upper_95"], agg["phi"])
+        prop = agg["value_type"] == "proportion"  # a widened proportion never exceeds 100%
+        agg.loc[prop, "upper_95"] = np.minimum(agg.loc[prop, "upper_95"], agg.loc[prop, "multiplier"])
         for (mid, year, pl), g in agg.groupby(["measure_id", "year", "period_label"], sort=True):
             if len(g) < 5:
                 continue
