@@ -69,6 +69,7 @@ else:
 
 st.markdown(charts.map_summary(df, eng_value, unit, period,
                                "regions" if level == "region" else "local authorities"))
+ui.denominator_notice(df)
 if user:
     comp, comp_value = data.user_comparator(mid, year)
     st.caption(f"Comparator for this user measure: {comp or 'none'}"

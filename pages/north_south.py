@@ -74,6 +74,7 @@ elif sec == "deciles":
         ps.show_notices()
         d = dg[dg["imd_edition"] == e]
         st.plotly_chart(charts.decile_bars(d, unit), width="stretch", key="decile_bars")
+        ui.dispersion_notice(d)
         ineq = data.inequality(mid, year)
         if ineq is not None and len(ineq[ineq["imd_edition"] == e]):
             r = ineq[ineq["imd_edition"] == e].iloc[0]

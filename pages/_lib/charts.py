@@ -16,6 +16,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from pipeline.denominator_notes import denominator_basis
+
 MISSING_COLOUR = "#cfcfcf"
 MISSING_LABEL = "No value (suppressed / not available)"
 SEQ = px.colors.sequential.Viridis
@@ -62,6 +64,9 @@ def _hover_frame(df: pd.DataFrame) -> pd.DataFrame:
     if "note" in d:  # user data: withheld by the atlas's disclosure control, not by a publisher
         from .data import status_label
         d["status_txt"] = [status_label(s, n) for s, n in zip(d["status"], d["note"])]
+        # say which denominator a fallback row used (not live births of the year before)
+        basis = [denominator_basis(n, s) for n, s in zip(d["note"], d["status"])]
+        d["status_txt"] = [f"{t} — denominator: {b}" if b else t for t, b in zip(d["status_txt"], basis)]
     sig = d["sig_england_95"] if "sig_england_95" in d else pd.Series([None] * len(d), index=d.index)
     d["sig_txt"] = sig.map(lambda s: SIG_LABELS.get(s, "not computed") if isinstance(s, str) else "not computed")
     return d
@@ -248,7 +253,7 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
             customdata=np.array([d["period_label"], [_ci_text(a, b) for a, b in
                                                      zip(d.get("lower_95", [None] * len(d)),
                                                          d.get("upper_95", [None] * len(d)))],
-                                 d["status"]], dtype=object).T,
+                                 _status_with_basis(d)], dtype=object).T,
             hovertemplate=f"<b>{name}</b> %{{customdata[0]}}<br>%{{y:,.1f}} {unit}<br>95% CI: %{{customdata[1]}}"
                           "<br>Status: %{customdata[2]}<extra></extra>"))
     if continuity is not None and len(continuity):
@@ -264,6 +269,13 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
                       xaxis=dict(title="year (ending 31 March for DfE measures)", dtick=1),
                       legend=dict(orientation="h", y=-0.2), hovermode="closest")
     return fig
+
+
+def _status_with_basis(d: pd.DataFrame) -> list:
+    """Status per row, naming the denominator where a rate did not use live births of the year before."""
+    if "note" not in d:
+        return list(d["status"])
+    return [f"{s} (denominator: {b})" if (b := denominator_basis(n, s)) else s for s, n in zip(d["status"], d["note"])]
 
 
 def _continuity_traces(fig: go.Figure, df: pd.DataFrame, cont: pd.DataFrame, colour_of: dict, n_areas: int,

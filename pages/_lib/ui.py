@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pipeline.denominator_notes import denominator_basis
+
 from . import data, userdata
 
 HEADLINE_NOTE = ("**Infant care starts** counts children who *started to be looked after aged under 1*: all under-1s "
@@ -118,6 +120,12 @@ def status_table(df: pd.DataFrame, unit: str, meta: dict | None = None) -> pd.Da
             "lower_95": "95% CI lower", "upper_95": "95% CI upper", "numerator": "Count",
             "denominator": "Denominator", "sig_england_95": "vs England (95%)", "status": "Status", "note": "Note"}
     d = df[[c for c in cols if c in df]].copy()
+    if "note" in df and "status" in df:
+        basis = [denominator_basis(n, s) for n, s in zip(df["note"], df["status"])]
+        if any(basis):  # the denominator year, where it is not live births of the year before
+            at = list(d.columns).index("denominator") + 1 if "denominator" in d else len(d.columns)
+            d.insert(at, "denominator_basis", [b or "live births of the year before" for b in basis])
+            cols = dict(cols, denominator_basis="Denominator used")
     if "status" in d:
         notes = df["note"] if "note" in df else pd.Series([None] * len(df), index=df.index)
         d["status"] = [data.status_label(s, n) for s, n in zip(df["status"], notes)]
@@ -140,6 +148,31 @@ def status_table(df: pd.DataFrame, unit: str, meta: dict | None = None) -> pd.Da
 def charts_sig(x) -> str:
     from .charts import SIG_LABELS
     return SIG_LABELS.get(x, "") if isinstance(x, str) else ""
+
+
+def denominator_notice(df: pd.DataFrame) -> None:
+    """A caption under a map or chart when some rates use a denominator other than live births of year Y-1."""
+    if "note" not in df or "status" not in df:
+        return
+    basis = sorted({b for b in (denominator_basis(n, s) for n, s in zip(df["note"], df["status"])) if b})
+    if basis:
+        n = sum(1 for n_, s in zip(df["note"], df["status"]) if denominator_basis(n_, s))
+        st.caption(f"Denominator: {n} of these rates use {' / '.join(basis)} instead of live births of the year "
+                   f"before (not yet published for this period); they are flagged in the tooltips and the table.")
+
+
+def dispersion_notice(d: pd.DataFrame) -> None:
+    """Caption for the decile gradient / SII: its intervals are widened for over-dispersion between LAs."""
+    if "phi" not in d or d["phi"].isna().all():
+        return
+    phi = float(d["phi"].iloc[0])
+    if phi > 1:
+        st.caption(f"The 95% intervals of the decile rates and of the SII/RII allow for variation between local "
+                   f"authorities beyond chance (over-dispersion φ = {phi:.1f}, quasi-Poisson): they are "
+                   f"√φ = {phi ** 0.5:.1f} times as wide as intervals that assume Poisson variation only.")
+    else:
+        st.caption("The 95% intervals assume Poisson variation (no over-dispersion between local authorities "
+                   "was found for this measure and year).")
 
 
 def print_css() -> None:
