@@ -1,7 +1,11 @@
 """Downloads: tidy CSV (CSV-injection-safe) and a README/metadata text."""
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pandas as pd
+import streamlit as st
 
 from pipeline.opendata import LICENCE, neutralise, safe_csv_bytes, safe_frame  # noqa: F401 (re-exported)
 
@@ -11,6 +15,33 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     df = df.copy()
     df["licence"] = LICENCE
     return safe_csv_bytes(df)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _release_zip(tok: str) -> Path:
+    from pipeline import release
+    from . import data
+    try:
+        return release.release_zip(release.default_cache_dir(), data.warehouse_path())
+    except OSError:  # a read-only data folder (replicas): a cache folder of this machine instead
+        return release.release_zip(Path(tempfile.gettempdir()) / "atlas-releases", data.warehouse_path())
+
+
+def release_zip_bytes() -> bytes:
+    """The whole open-data release of this build as a zip: made once per build (on disk, named by the build id,
+    shared by every session and process using the same cache folder), then reused."""
+    from . import data
+    path = _release_zip(data.token())
+    if not path.exists():  # the cache folder was cleaned: make it again
+        _release_zip.clear()
+        path = _release_zip(data.token())
+    return path.read_bytes()
+
+
+def release_file_name() -> str:
+    from pipeline import manifest, release
+    from . import data
+    return f"{release.release_name(manifest.build_id(data.build_info().get('fingerprint')))}.zip"
 
 
 def readme_text(df: pd.DataFrame, measures: pd.DataFrame, build: dict, filters: dict) -> str:
