@@ -3,7 +3,8 @@ replicas started by deploy/replicas.py on one read-only warehouse, driven by rea
 
 - sessions are spread over both replicas and each stays on its own (ATLAS_REPLICA cookie; every HTTP response of a
   session, including uploads and media downloads, comes from that replica: X-Atlas-Replica header);
-- an upload on Your data and a CSV download work through the proxy;
+- an upload on Your data, a CSV download and the whole-release zip (made once, shared by the replicas) work
+  through the proxy;
 - killing one replica mid-session leaves sessions on the other unaffected, and a session on the killed one recovers
   its view by reloading its permalink, on the survivor.
 Bounded: 2 replicas, at most 6 browser sessions, every wait has a timeout.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -120,6 +122,20 @@ def test_sessions_spread_and_stick_upload_and_download_work(deployment, browser)
         rows = list(csv.DictReader(io.StringIO(Path(d.value.path()).read_text(encoding="utf-8"))))
         assert rows and {r["measure_id"] for r in rows} == {"cla_starts_u1"}
         assert {r["year"] for r in rows} == {"2019", "2020"}
+        # the whole release as one zip: made once per build (shared cache folder), not per click or per replica
+        zips = []
+        for s in (sessions[2], sessions[3]):  # one session on each replica
+            s.open("/downloads")
+            with s.page.expect_download(timeout=3 * TIMEOUT_MS) as d:
+                s.page.get_by_role("button", name="Download the whole release").click()
+            with zipfile.ZipFile(d.value.path()) as z:
+                zips.append(sorted(z.namelist()))
+            made = list((deployment.run_dir / "releases").glob("atlas-release-*.zip"))
+            assert len(made) == 1
+            if s is sessions[2]:
+                first = made[0].stat().st_mtime_ns
+        assert zips[0] == zips[1] and any(n.endswith("/datapackage.json") for n in zips[0])
+        assert made[0].stat().st_mtime_ns == first  # the second replica reused the zip
         for s, r in zip(sessions, on):
             assert s.replica == r and s.replicas_seen() == {r}, (r, s.replicas_seen())
     finally:
