@@ -349,7 +349,8 @@ def readme(info: dict, bid: str, measures: pd.DataFrame, sources: pd.DataFrame, 
     for r in measures.itertuples():
         lines += [f"- **{r.measure_id}**: {r.title}. {r.definition} Unit: {r.unit}."
                   + (f" Caveats: {r.caveats}" if isinstance(r.caveats, str) and r.caveats else "")]
-    lines += ["", "## Sources", "", "| id | publisher | title | edition | licence | sha256 |", "|---|---|---|---|---|---|"]
+    lines += ["", "## Sources", "", "| id | publisher | title | edition | licence | sha256 |",
+              "|---|---|---|---|---|---|"]
     for r in sources.itertuples():
         lines.append(f"| {r.id} | {r.publisher} | {r.title} | {r.edition} | {r.licence} | {r.sha256 or ''} |")
     lines += ["", "## Licence", "", LICENCE, ""]

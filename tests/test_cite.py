@@ -21,7 +21,8 @@ def cite_warehouse(app_warehouse, tmp_path_factory) -> tuple[Path, str, str]:
     wh = tmp_path_factory.mktemp("citewh") / "atlas.duckdb"
     shutil.copyfile(app_warehouse, wh)
     with duckdb.connect(str(wh)) as con:
-        cur = json.loads(con.execute("SELECT manifest FROM build_manifests ORDER BY built_at DESC LIMIT 1").fetchone()[0])
+        cur = json.loads(con.execute("SELECT manifest FROM build_manifests ORDER BY built_at DESC LIMIT 1")
+                         .fetchone()[0])
         old = json.loads(json.dumps(cur))
         old.update(build_id=OLD, fingerprint=OLD + "0" * 52, built_at="2025-06-30T12:00:00+00:00", code_version="old")
         dropped = sorted(old["measures"])[-1]
@@ -92,7 +93,7 @@ def test_link_from_known_earlier_build_says_what_changed(app, cite_warehouse):
     assert len(notes) == 1, [w.value for w in at.warning]
     n = notes[0]
     assert "Figures may have changed since this link was made on 2025-06-30" in n
-    assert f"measures added:" in n and f"({dropped})" in n
+    assert "measures added:" in n and f"({dropped})" in n
     assert "source edition changed" in n and "an older edition" in n
     assert _q(at, "build") == cur  # the URL now describes this build
     # the view itself is restored

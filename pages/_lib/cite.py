@@ -145,7 +145,7 @@ def _sources(mids: list[str]) -> str:
 
 def run_page(page) -> None:
     """page.run(), then the citation at its foot (a page that ends early calls ui.stop(), which cites first)."""
-    _local.page = page
+    _local.page, _local.ps = page, None
     try:
         page.run()
         render(page)
