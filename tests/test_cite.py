@@ -82,6 +82,7 @@ def test_citation_names_measure_period_areas_and_sources(app):
     assert "(cla_starts_u1_rate)" in text and "Hartlepool" in text and "Birmingham" in text
     assert "/trends?" in text and "measure=cla_starts_u1_rate" in text and "areas=E06000001,E08000025" in text
     assert "Department for Education" in text  # the measure's source publisher
+    assert "2010/11–2024/25" in text  # the period a trend shows
     at = app("map", measure="cla_starts_u1", year="2019")
     assert "2018/19" in _cite(at)
 

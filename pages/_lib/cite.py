@@ -108,6 +108,9 @@ def citation(title: str, url_path: str, params: dict[str, str], today: dt.date |
         parts.append(f"{params['from']}–{params['to']}")
     elif params.get("period"):
         parts.append(params["period"])
+    elif mids and not data.is_user(mids[0]) and data.measure_years(mids[0]):
+        ys = data.measure_years(mids[0])  # a view of every year (trends)
+        parts.append(f"{data.period_label(mids[0], min(ys))}–{data.period_label(mids[0], max(ys))}")
     codes = _list(params.get("area")) + _list(params.get("areas")) + _list(params.get("with"))
     if codes:
         shown = ", ".join(names.get(c, c) for c in codes[:MAX_AREAS_NAMED])
