@@ -143,6 +143,35 @@ def test_sessions_spread_and_stick_upload_and_download_work(deployment, browser)
             s.close()
 
 
+def test_script_starts_and_stops_replicas_and_balancer(warehouse, tmp_path):
+    """`deploy/replicas.py start|status|stop`: detached processes recorded by pid, a read-only warehouse snapshot,
+    HAProxy answering on loopback with the stickiness cookie, and nothing left running after `stop`."""
+    import subprocess
+    import sys
+    import urllib.request
+    from deploy import replicas
+    if not Path(replicas.HAPROXY).exists():
+        pytest.skip("haproxy not installed")
+    port, run = replicas.free_port(), tmp_path / "run"
+    cmd = [sys.executable, str(ROOT / "deploy" / "replicas.py")]
+    r = subprocess.run([*cmd, "start", "--replicas", "2", "--port", str(port), "--warehouse", str(warehouse),
+                        "--run-dir", str(run)], capture_output=True, text=True, timeout=400)
+    dep = None
+    try:
+        assert r.returncode == 0, r.stderr
+        dep = replicas.load(run)
+        assert set(dep.pids) == {"r1", "r2", "haproxy"}
+        assert (run / "atlas.duckdb").stat().st_mode & 0o222 == 0  # read-only for every replica
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as resp:
+            assert resp.status == 200 and "ATLAS_REPLICA=r" in (resp.headers.get("Set-Cookie") or "")
+        st = subprocess.run([*cmd, "status", "--run-dir", str(run)], capture_output=True, text=True, timeout=60)
+        assert st.stdout.count("running") == 3
+    finally:
+        subprocess.run([*cmd, "stop", "--run-dir", str(run)], capture_output=True, text=True, timeout=120)
+    for pid in dep.pids.values() if dep else []:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+
+
 def test_killing_a_replica_spares_the_other_and_reload_recovers_the_view(deployment, browser):
     """Runs last: it kills a replica of the module's deployment."""
     opened: list[Session] = []
