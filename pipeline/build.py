@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from . import config
+from . import manifest
 from .context import BuildContext
 from .errors import ValidationError
 from .fetch import FetchReport, fetch, sha256_file
@@ -166,6 +167,7 @@ def build(out: Path | None = None, raw: Path | None = None, mirror: Path | None 
                                   raw_dir=str(raw), warnings="\n".join(ctx.warnings),
                                   fingerprint=fingerprint(report.checksums), build_seconds=round(time.time() - t0, 2))])
         ctx.put("build_info", info)
+        manifest.record(con, out)  # this build's manifest + the replaced warehouse's history (permalink notices)
         summary = summarise(con)
         con.execute("CHECKPOINT")
         con.close()

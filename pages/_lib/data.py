@@ -963,3 +963,22 @@ def load_imported(name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     finally:
         con.close()
     return v, m, info
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# build manifests (permalinks made on another build: cite.py)
+@st.cache_data(show_spinner=False)
+def _build_manifests(tok: str) -> dict[str, dict]:
+    if "build_manifests" not in _schema(tok):
+        return {}
+    df = _df(tok, "SELECT manifest FROM build_manifests ORDER BY built_at DESC")
+    out = {}
+    for raw in df["manifest"]:
+        m = json.loads(raw)
+        out.setdefault(m["build_id"], m)
+    return out
+
+
+def build_manifests() -> dict[str, dict]:
+    """build id -> manifest (measures, source editions) for every build this warehouse knows, itself included."""
+    return _build_manifests(token())

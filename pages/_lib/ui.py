@@ -31,6 +31,13 @@ def guard() -> None:
         st.stop()
 
 
+def stop() -> None:
+    """st.stop() for a page that has nothing more to show, keeping the "Cite this view" line at its foot."""
+    from . import cite
+    cite.render_current()
+    st.stop()
+
+
 def user_badge(mid: str, where: str = "") -> bool:
     """The always-visible badge for a user-supplied measure (call right under the measure selector). Returns
     True if the measure is user-supplied."""
