@@ -8,6 +8,8 @@ from pages._lib import charts, data, state, ui
 ui.guard()
 st.title("Map")
 st.caption(ui.HEADLINE_NOTE)
+st.page_link("pages/newborns.py", label="Newborns in care proceedings: the published figures, by definition",
+             icon="➡️")
 ps = state.PageState("map", ('measure', 'year', 'colour', 'area'))
 
 ids = data.map_measure_ids()

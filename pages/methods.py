@@ -24,6 +24,8 @@ if tab == "measures":
   section 31 care proceedings in their first weeks of life. Published for England and its regions only, and shown
   as its own measure where present in this build.
 """)
+    st.page_link("pages/newborns.py", label="Every published newborn figure, by definition, with its source",
+                 icon="➡️")
     m = data.measures()
     for r in m.itertuples():
         with st.expander(f"{r.short_title} — `{r.measure_id}`"):

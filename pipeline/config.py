@@ -27,3 +27,8 @@ def sources_toml() -> Path:
 
 def measures_toml() -> Path:
     return DATA / "measures.toml"
+
+
+def seeds_dir() -> Path:
+    """Hand-compiled tables kept in the project (dbt-style seeds); sources with `seed = true` are read from here."""
+    return Path(os.environ.get("ATLAS_SEEDS", DATA / "seeds"))

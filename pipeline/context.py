@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import config
 from .registry import Source
 
 
@@ -18,15 +19,19 @@ class BuildContext:
     warnings: list[str] = field(default_factory=list)
     used_sources: set[str] = field(default_factory=set)
     indicator_frames: list[pd.DataFrame] = field(default_factory=list)
+    seeds: Path | None = None  # seed directory (default config.seeds_dir(), i.e. data/seeds/)
 
     def path(self, source_id: str) -> Path:
         src = self.sources[source_id]
         self.used_sources.add(source_id)
+        if src.seed:
+            return Path(self.seeds or config.seeds_dir()) / src.path
         return self.raw / src.path
 
     def rel(self, source_id: str) -> str:
-        """The file name users see in messages (relative path inside the raw directory)."""
-        return self.sources[source_id].path
+        """The file name users see in messages (relative path inside the raw directory; seeds: data/seeds/...)."""
+        src = self.sources[source_id]
+        return f"data/seeds/{src.path}" if src.seed else src.path
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

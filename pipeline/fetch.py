@@ -3,6 +3,8 @@
 A file already in the cache with the registered checksum is left alone. A file whose checksum differs
 from the registry gives a warning naming the file (the parsers decide whether it still parses).
 A file that can be found nowhere gives one clear message: which source, where to get it, where to put it.
+Seeds (`seed = true`: tables compiled by hand from cited pages, kept in the project under data/seeds/) are never
+copied into the cache: their checksum is taken in place and the parsers read them from data/seeds/.
 """
 from __future__ import annotations
 
@@ -54,6 +56,19 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
     bar = tqdm(list(sources.values()), desc="fetch", unit="file", disable=not progress or not sys.stderr.isatty(),
                file=sys.stderr)
     for src in bar:
+        if src.seed:  # kept in the project (data/seeds/): checked in place, never copied or downloaded
+            dest = config.seeds_dir() / src.path
+            if not dest.is_file():
+                missing.append(MissingSourceError(src.id, src.title, src.landing_page, str(dest), ""))
+                continue
+            report.present.append(src.id)
+            digest = sha256_file(dest)
+            report.checksums[src.id] = digest
+            if src.sha256 and digest != src.sha256:
+                report.warnings.append(f"checksum of seed data/seeds/{src.path} (source {src.id}) is {digest[:12]}..., "
+                                       f"registry has {src.sha256[:12]}...: the seed was edited; update its sha256 "
+                                       "in data/sources.toml and its PROVENANCE")
+            continue
         dest = raw / src.path
         if not dest.exists() or (src.sha256 and sha256_file(dest) != src.sha256):
             got = False
@@ -97,4 +112,4 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
 def needs_fetch(raw: Path | None = None, sources: dict[str, Source] | None = None) -> bool:
     raw = Path(raw or config.raw_dir())
     sources = sources or load_sources()
-    return any(not (raw / s.path).is_file() for s in sources.values())
+    return any(not (raw / s.path).is_file() for s in sources.values() if not s.seed)

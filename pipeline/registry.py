@@ -24,6 +24,7 @@ class Source:
     url: str
     path: str
     sha256: str
+    seed: bool = False  # a hand-compiled table kept in the project under data/seeds/ (not fetched into data/raw/)
 
 
 def load_sources(path: Path | None = None) -> dict[str, Source]:
@@ -36,7 +37,7 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
             raise ValueError(f"{path}: source entry {i} lacks {', '.join(missing)}")
         if entry["id"] in out:
             raise ValueError(f"{path}: duplicate source id {entry['id']!r}")
-        out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS})
+        out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS}, seed=bool(entry.get("seed", False)))
     return out
 
 

@@ -349,6 +349,7 @@ def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, exp
     good = (mirror / rel).read_bytes()
     before = _digest(wh)
     monkeypatch.setenv("ATLAS_RAW", str(raw))
+    monkeypatch.setenv("ATLAS_SEEDS", str(raw))  # seeds (data/seeds/) are read from the corpus directory too
     monkeypatch.setenv("ATLAS_WAREHOUSE", str(wh))
     monkeypatch.delenv("ATLAS_MIRROR", raising=False)
     monkeypatch.setattr(build_mod, "FIRST_PARSERS", ["geography", PARSER[sid]])
@@ -365,7 +366,8 @@ def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, exp
     msg = err.strip().splitlines()
     assert len(msg) == 1, (case, err)
     m = msg[0]
-    assert m.startswith(f"error: source {sid!r}, file {rel}"), (case, m)
+    shown = f"data/seeds/{rel}" if SOURCES[sid].seed else rel
+    assert m.startswith(f"error: source {sid!r}, file {shown}"), (case, m)
     for e in expect:
         e = e.format(line=getattr(mutate, "line", None))
         assert e in m, (case, e, m)
