@@ -61,8 +61,11 @@ for cls, rows in nb.by_class(figs, classes):
             continue
         st.caption(f"{len(rows)} figures: " + ", ".join(f"{n} from a {t}" for t, n in
                                                        rows["source_type"].value_counts().items()))
-        st.dataframe(nb.display_table(rows), hide_index=True, width="stretch", key=f"nb_table_{cls['definition_class']}",
-                     column_config={"Link": st.column_config.LinkColumn("Link")})
+        for k, (heading, part) in enumerate(nb.by_source_type(rows)):
+            st.markdown(f"**{heading}** ({len(part)})")
+            st.dataframe(nb.display_table(part), hide_index=True, width="stretch",
+                         key=f"nb_table_{cls['definition_class']}_{k}",
+                         column_config={"Link": st.column_config.LinkColumn("Link")})
         groups = [s for s in nb.series_groups(rows) if not (s["geography"] == "England" and
                                                           s["definition_class"] in nb.NEWBORN_CLASSES)]
         for j, s in enumerate(groups):
@@ -181,7 +184,7 @@ with f1:
         st.caption("No comparator in the extract for this year (an England row, or at least two shown LAs).")
     else:
         pts, lim, par = fun
-        st.plotly_chart(charts.funnel(pts, lim, float(par["target"].iloc[0]), unit), key="nb_user_funnel",
+        st.plotly_chart(nb.funnel_figure(pts, lim, float(par["target"].iloc[0]), unit), key="nb_user_funnel",
                         width="stretch", config={"displaylogo": False})
         ui.table_alternative(pts, "Table: funnel plot points", key="nb_user_funnel_table")
 with f2:

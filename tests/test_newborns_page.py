@@ -80,6 +80,11 @@ def test_every_reference_row_is_shown(app):
     # one table per definition class, each with one definition only
     class_tables = [d.value for d in at.dataframe if "Row" in d.value.columns and len(d.value) > 0]
     assert all(t["Definition"].nunique() == 1 for t in class_tables)
+    # within a definition, the figures are grouped by source type (one table per type)
+    by_type = [t for t in class_tables if t["Source type"].nunique() == 1]
+    assert {t["Source type"].iloc[0] for t in by_type} == {"report", "news release", "secondary summary"}
+    heads = "\n".join(m.value for m in at.markdown)
+    assert "From the publishers' news releases of the reports" in heads and "From secondary summaries" in heads
 
 
 def test_no_chart_mixes_definitions(app, con):
@@ -160,12 +165,12 @@ def test_proxy_comparison_2016_17(app):
 def test_permalink_and_links(app):
     at = app("newborns", definition="first_week_care_entry")
     tables = [d.value for d in at.dataframe if "Row" in d.value.columns]
-    shown: dict[str, int] = {}
+    shown: dict[str, set] = {}
     for t in tables:
         if len(t):
-            shown[t["Definition"].iloc[0]] = max(len(t), shown.get(t["Definition"].iloc[0], 0))
+            shown.setdefault(t["Definition"].iloc[0], set()).update(t["Row"])
     # the England newborn panels stay; of the definition sections only the chosen one is shown, all its rows
-    assert shown["Babies entering care in their first week, any legal route"] == 9
+    assert len(shown["Babies entering care in their first week, any legal route"]) == 9
     assert "Care applications and proceedings, all ages" not in shown
     assert "Infants under 1 entering care, any legal route" not in shown
     assert at.query_params["definition"] == ["first_week_care_entry"] or \

@@ -58,6 +58,17 @@ def by_class(figs: pd.DataFrame, classes: pd.DataFrame) -> list[tuple[dict, pd.D
     return [(c, figs[figs["definition_class"] == c["definition_class"]]) for c in classes.to_dict("records")]
 
 
+SOURCE_TYPE_HEADINGS = {"report": "From the reports themselves (or their authors' / publishers' own pages)",
+                        "news release": "From the publishers' news releases of the reports",
+                        "secondary summary": "From secondary summaries (news, trade press, law-firm and other pages)"}
+
+
+def by_source_type(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """[(heading, rows)] of one definition class, report first, then news release, then secondary summary."""
+    return [(SOURCE_TYPE_HEADINGS[t], rows[rows["source_type"] == t]) for t in SOURCE_TYPES
+            if (rows["source_type"] == t).any()]
+
+
 def source_type_counts(figs: pd.DataFrame) -> pd.DataFrame:
     t = figs.groupby(["definition_label", "source_type"]).size().unstack(fill_value=0)
     for s in SOURCE_TYPES:
@@ -356,6 +367,15 @@ def extract_definition(mid: str) -> str:
 
 def la_newborn_values(mid: str, year: int) -> pd.DataFrame:
     return data.values(mid, year, "la")
+
+
+def funnel_figure(pts: pd.DataFrame, lim: pd.DataFrame, target: float, unit: str) -> go.Figure:
+    """The atlas's funnel plot, its y axis kept to the points (the limits of the smallest LAs run off the top)."""
+    fig = charts.funnel(pts, lim, target, unit)
+    top = max(float(pts["value"].max()), target) * 1.4 if len(pts) else None
+    if top:
+        fig.update_yaxes(range=[0, top])
+    return fig
 
 
 def scatter_frame(mid: str, years: list[int]) -> pd.DataFrame:
