@@ -25,6 +25,7 @@ PARAMS = {
     "services": {"measure": {}},
     "downloads": {"measures": {}, "levels": {}, "areas": {}, "from": {}, "to": {}},
     "methods": {"tab": {}},
+    "newborns": {"definition": {}},
 }
 CASES = [(p, k, extra) for p, ks in PARAMS.items() for k, extra in ks.items()]
 

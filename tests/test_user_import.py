@@ -181,3 +181,20 @@ def test_newborn_definition_fields_kept_and_never_mixed(con):
     p = res.problems_frame()
     assert list(p["row"]) == [3] and list(p["column"]) == ["age_at_issue"]
     assert "mixes definitions" in p["problem"].iloc[0]
+
+
+def test_cli_import_keeps_newborn_definition_fields(userdir, warehouse, tmp_path):
+    """`atlas import` of a newborn extract stores its definition fields with the measure (the Newborns page finds
+    CLI-imported newborn extracts by them)."""
+    f = tmp_path / "nb.csv"
+    f.write_text("area_code,period_label,measure,age_at_issue,proceedings_type,numerator,denominator\n"
+                 "E06000009,2019/20,nb_u7d,under 7 days,s.31 care proceedings,14,1500\n"
+                 "E08000011,2019/20,nb_u7d,under 7 days,s.31 care proceedings,10,2000\n", encoding="utf-8")
+    res, out = ui.import_file(f, "nb_demo", warehouse=warehouse)
+    assert res.ok and out.exists(), res.problems_frame()
+    c = duckdb.connect(str(out), read_only=True)
+    try:
+        row = c.execute("SELECT age_at_issue, proceedings_type FROM user_measures").fetchall()
+    finally:
+        c.close()
+    assert row == [("under 7 days", "s.31 care proceedings")]
