@@ -98,7 +98,7 @@ def test_no_chart_mixes_definitions(app, con):
         series_charts += 1
         geo, rest = title.split(":", 1)
         quantity = rest.split("<br>")[0].strip()
-        definition = title.split("<sup>")[1].split(" · ")[0]
+        definition = title.split("<sup>")[1].split("</sup>")[0]
         classes = set()
         for tr in spec["data"]:
             if "markers" not in tr.get("mode", ""):
@@ -186,3 +186,22 @@ def test_permalink_and_links(app):
     spec = next(d.value for d in at.dataframe if "column" in d.value.columns and "required" in d.value.columns)
     assert {"age_at_issue", "proceedings_type", "area_code", "period_label", "numerator", "denominator"} <= set(
         spec["column"])
+
+
+def test_series_hold_one_definition_and_plain_periods(con):
+    """Pure check of the grouping rule on the real table: one class/study/quantity/unit/geography per series, only
+    single years or financial years as points (a 'decade to 2018 (start)' figure is never placed at 2018)."""
+    from pages._lib import newborns as nb
+    figs = con.execute("SELECT * FROM reference_figures").df()
+    groups = nb.series_groups(figs)
+    assert groups
+    for g in groups:
+        rows = g["rows"]
+        for c in nb.SERIES_KEY:
+            assert rows[c].nunique() == 1, (c, rows[c].unique())
+        assert rows["period_key"].str.match(r"^\d{4}(-\d{2})?$").all(), rows["period"].tolist()
+    assert not any((g["rows"]["period"] == "decade to 2018 (start)").any() for g in groups)
+    eng = nb.england_newborn_series(figs)
+    assert [(s["definition_class"], s["quantity"]) for s in eng][:2] == [("newborn_u7d_s31", "newborns"),
+                                                                         ("newborn_u7d_s31", "newborn_rate")]
+    assert [v for v in eng[0]["rows"]["value"]] == [1039, 2447] and [v for v in eng[1]["rows"]["value"]] == [15, 35]

@@ -27,6 +27,7 @@ SOURCE_TYPES = ("report", "news release", "secondary summary")
 SOURCE_SYMBOLS = {"report": "circle", "news release": "square", "secondary summary": "diamond"}
 NEWBORN_CLASSES = ("newborn_u7d_s31", "newborn_u2w_proceedings", "newborn_age_not_stated")
 FY = re.compile(r"^\d{4}-\d{2}$")
+ONE_YEAR = re.compile(r"^\d{4}(-\d{2})?$")  # a year or a financial year: the only periods drawn as points of a series
 PROXY_CAVEAT = ("different measures: infant care starts count every child who started to be looked after aged "
                 "under 1 (including s.20 voluntary accommodation and police protection, and babies of any age up to "
                 "1), while proceedings count babies subject to care proceedings, including some never looked after "
@@ -82,9 +83,10 @@ SERIES_KEY = ["definition_class", "study", "quantity", "unit", "geography"]
 
 def series_groups(figs: pd.DataFrame, min_periods: int = 2) -> list[dict]:
     """Chartable series: rows sharing class, study, quantity, unit and geography, over >= min_periods periods
-    (multi-year 'overall' figures and cumulative totals are left to the tables)."""
+    (multi-year 'overall' figures, cumulative totals and vague periods such as 'decade to 2018 (start)' are left to
+    the tables)."""
     out = []
-    single = figs[figs["year_start"] == figs["year_end"]]
+    single = figs[(figs["year_start"] == figs["year_end"]) & figs["period_key"].str.match(ONE_YEAR)]
     for key, g in single.groupby(SERIES_KEY, sort=False):
         if g["period_key"].nunique() >= min_periods:
             out.append(dict(zip(SERIES_KEY, key), rows=g.sort_values(["year_end", "line"]),
@@ -119,8 +121,8 @@ def series_figure(s: dict) -> go.Figure:
     fig.update_layout(height=330, margin=dict(l=10, r=10, t=70, b=10), yaxis_title=unit,
                       yaxis_range=[0, top] if float(d["value"].min()) >= 0 else None,
                       xaxis_title="year (end year of the published period)", title=dict(
-                          text=f"{s['geography']}: {s['quantity_label']}<br><sup>{s['definition_label']} · "
-                               f"{s['study']}</sup>", font=dict(size=14)),
+                          text=f"{s['geography']}: {s['quantity_label']}<br><sup>{s['definition_label']}</sup>",
+                          font=dict(size=14)),
                       legend=dict(orientation="h", y=-0.3))
     fig.update_xaxes(tickmode="array", tickvals=list(d["year_end"]), ticktext=list(d["period"].str.slice(0, 12)))
     return fig
