@@ -50,6 +50,9 @@ pick = ps.choice("definition", "Show the figures of", opts, "all",
                  format_func=lambda k: "every definition" if k == "all" else labels.get(k, k), what="definition")
 ps.show_notices()
 st.dataframe(nb.source_type_counts(figs), hide_index=True, key="nb_source_types")
+st.download_button(f"Download all {len(figs)} figures (CSV, with definitions, source types and links)",
+                   nb.csv_all(figs), file_name="newborns_reference_figures.csv", mime="text/csv", on_click="ignore",
+                   key="nb_download_all", icon="📄")
 for cls, rows in nb.by_class(figs, classes):
     if pick != "all" and cls["definition_class"] != pick:
         continue

@@ -205,3 +205,11 @@ def test_series_hold_one_definition_and_plain_periods(con):
     assert [(s["definition_class"], s["quantity"]) for s in eng][:2] == [("newborn_u7d_s31", "newborns"),
                                                                          ("newborn_u7d_s31", "newborn_rate")]
     assert [v for v in eng[0]["rows"]["value"]] == [1039, 2447] and [v for v in eng[1]["rows"]["value"]] == [15, 35]
+
+
+def test_download_holds_every_figure(con):
+    from pages._lib import newborns as nb
+    figs = con.execute("SELECT * FROM reference_figures").df()
+    d = pd.read_csv(io.BytesIO(nb.csv_all(figs)))
+    assert len(d) == 97 and set(d["figure_id"]) == _figure_ids()
+    assert {"definition_label", "source_type", "page_url", "period", "geography"} <= set(d.columns)

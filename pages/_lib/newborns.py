@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, data, userdata
+from . import charts, data, export, userdata
 
 STARTS = "cla_starts_u1"
 STARTS_RATE = "cla_starts_u1_rate"
@@ -52,6 +52,16 @@ def load() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
 def display_table(figs: pd.DataFrame) -> pd.DataFrame:
     """One row per figure with its definition, geography, period, value, source and link (for st.dataframe)."""
     return figs[list(TABLE_COLS)].rename(columns=TABLE_COLS).reset_index(drop=True)
+
+
+def csv_all(figs: pd.DataFrame) -> bytes:
+    """Every figure with its definition class, source type and flags (formula-like cells neutralised)."""
+    cols = ["figure_id", "definition_class", "definition_label", "study", "quantity", "quantity_label", "source_type",
+            "source", "table", "geography", "period", "year_start", "year_end", "measure", "value_qualifier",
+            "value_as_published", "value", "unit", "page_url", "notes", "flags", "conflict_group"]
+    d = figs[cols].copy()
+    d["licence"] = "figures cited from publications: see each row's source"
+    return export.safe_frame(d).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def by_class(figs: pd.DataFrame, classes: pd.DataFrame) -> list[tuple[dict, pd.DataFrame]]:
