@@ -39,6 +39,7 @@ for i in range(0, len(eng), 2):
             st.markdown(f"**{s['definition_label']}**")
             st.plotly_chart(nb.series_figure(s), key=f"nb_eng_{i}_{s['quantity']}_{s['definition_class']}",
                             width="stretch", config={"displaylogo": False})
+            st.caption(nb.series_sources(s))
             ui.table_alternative(nb.series_table(s), f"Table: {nb.series_title(s)}",
                                  key=f"nb_eng_tab_{s['definition_class']}_{s['quantity']}")
 
@@ -77,6 +78,7 @@ for cls, rows in nb.by_class(figs, classes):
             with cols[j % 2]:
                 st.plotly_chart(nb.series_figure(s), key=f"nb_series_{cls['definition_class']}_{j}",
                                 width="stretch", config={"displaylogo": False})
+                st.caption(nb.series_sources(s))
                 ui.table_alternative(nb.series_table(s), f"Table: {nb.series_title(s)}",
                                      key=f"nb_series_tab_{cls['definition_class']}_{j}")
 

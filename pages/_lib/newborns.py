@@ -138,6 +138,14 @@ def series_figure(s: dict) -> go.Figure:
     return fig
 
 
+def series_sources(s: dict) -> str:
+    """One line under a chart: the study and, per page read, its source type, the periods taken from it and a link."""
+    d = s["rows"]
+    parts = [f"{g['source_type'].iloc[0]} [{_host(url)}]({url}) ({', '.join(g['period'])})"
+             for url, g in d.groupby("page_url", sort=False)]
+    return f"{s['study']}. Read from: " + "; ".join(parts) + "."
+
+
 def series_table(s: dict) -> pd.DataFrame:
     return display_table(s["rows"])
 
