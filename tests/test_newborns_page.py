@@ -134,9 +134,9 @@ def test_regional_rates_on_the_region_map(app):
     at = app("newborns")
     maps = [s for s in _specs(at) if any(tr.get("type") == "choroplethmap" for tr in s["data"])]
     names = [tr.get("name", "") for s in maps for tr in s["data"]]
-    assert "London: 18 (news release)" in names and "South East: 20 (news release)" in names
-    # two reports of one figure: both values, both source types, on the one region
-    assert "North West: above 30 (news release); 39 (secondary summary)" in names
+    assert "18 (news release):<br>London" in names and "20 (news release):<br>South East" in names
+    # two reports of one figure: both values, both source types, on the regions they concern
+    assert "above 30 (news release); 39 (secondary summary):<br>Yorkshire and The Humber, North West" in names
     # the regional infant care-start rate is beside it, on its own map and scale
     starts = [s for s in maps if any(tr.get("colorbar") for tr in s["data"])]
     assert starts and all("per 10,000 live births" in json.dumps(tr.get("colorbar")) for tr in starts[0]["data"]

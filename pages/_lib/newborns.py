@@ -194,20 +194,29 @@ def regional_newborn_rates(figs: pd.DataFrame) -> pd.DataFrame:
                                        "unit", "definition"])
 
 
+def half_width(layer: dict) -> dict:
+    """The layer zoomed out to fit a half-width column (two maps side by side)."""
+    return dict(layer, zoom=max(0.0, float(layer["zoom"]) - 0.4))
+
+
 def region_category_map(rates: pd.DataFrame, layer: dict, region_names: dict) -> go.Figure:
-    """Categorical region map: each region's reported value(s) as its legend entry; regions the report does not
-    quote are grey. Categories, not a colour scale, because two regions are published only as bounds."""
+    """Categorical region map: regions with the same reported value(s) share a category, whose legend entry gives
+    the value(s) and the regions; regions the report does not quote are grey. Categories, not a colour scale,
+    because two regions are published only as bounds."""
     traces = []
-    r = rates.sort_values("low")
-    cols = charts.px.colors.sample_colorscale("Cividis", [i / max(1, len(r) - 1) for i in range(len(r))])
+    cats = rates.groupby("label", sort=False).agg(low=("low", "min"), codes=("area_code", list),
+                                                  names=("area_name", list), unit=("unit", "first"),
+                                                  period=("period", "first")).reset_index().sort_values("low")
+    cols = charts.px.colors.sample_colorscale("Cividis", [i / max(1, len(cats) - 1) for i in range(len(cats))])
     line = dict(width=0.6, color="#ffffff")
-    for row, colour in zip(r.itertuples(), cols):
+    for row, colour in zip(cats.itertuples(), cols):
         traces.append(go.Choroplethmap(
-            geojson=charts._subset(layer, [row.area_code]), locations=[row.area_code], featureidkey="id", z=[1],
-            colorscale=[[0, colour], [1, colour]], showscale=False, name=f"{row.area_name}: {row.label}",
+            geojson=charts._subset(layer, row.codes), locations=row.codes, featureidkey="id", z=[1] * len(row.codes),
+            colorscale=[[0, colour], [1, colour]], showscale=False, name=f"{row.label}:<br>{', '.join(row.names)}",
             showlegend=True, marker_line=line, marker_opacity=0.9,
-            hovertemplate=f"<b>{row.area_name}</b><br>{row.label}<br>{row.unit}, {row.period}<extra></extra>"))
-    rest = sorted(c for c in layer["codes"] if c not in set(r["area_code"]))
+            customdata=np.array([[n] for n in row.names], dtype=object),
+            hovertemplate=f"<b>%{{customdata[0]}}</b><br>{row.label}<br>{row.unit}, {row.period}<extra></extra>"))
+    rest = sorted(c for c in layer["codes"] if c not in set(rates["area_code"]))
     if rest:
         traces.append(go.Choroplethmap(
             geojson=charts._subset(layer, rest), locations=rest, featureidkey="id", z=[0] * len(rest),
