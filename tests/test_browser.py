@@ -274,6 +274,8 @@ def test_newborn_extract_upload_draws_la_views(server, page, tmp_path):
     page.get_by_text("Your data in this session").wait_for(timeout=TIMEOUT_MS)
     wait_idle(page)
     no_exception(page)
+    assert page.get_by_role("link", name="See it on the Newborns in care proceedings page").count() == 1
+    # reachable from the sidebar as its own page (same session: the extract is still loaded)
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Newborns in care proceedings").click()
     wait_idle(page)
     page.get_by_text("Your newborn extract by local authority").wait_for(timeout=TIMEOUT_MS)

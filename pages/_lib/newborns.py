@@ -370,17 +370,17 @@ def synthetic_births(years: tuple[int, ...] = SYNTHETIC_YEARS) -> pd.DataFrame:
     return s[["area_code", "year", "denominator"]]
 
 
+def newborn_measures_of(dataset: dict) -> list[str]:
+    """App ids of a session dataset's measures that carry the newborn definition fields."""
+    m = dataset["measures"]
+    if "age_at_issue" not in m:
+        return []
+    return [r.measure_id for r in m.itertuples() if str(getattr(r, "age_at_issue", "") or "").strip()]
+
+
 def newborn_extracts() -> list[str]:
     """This session's user measures that carry the newborn definition fields (age at issue, proceedings type)."""
-    out = []
-    for d in userdata.datasets().values():
-        m = d["measures"]
-        if "age_at_issue" not in m:
-            continue
-        for r in m.itertuples():
-            if str(getattr(r, "age_at_issue", "") or "").strip():
-                out.append(r.measure_id)
-    return out
+    return [mid for d in userdata.datasets().values() for mid in newborn_measures_of(d)]
 
 
 def extract_definition(mid: str) -> str:
