@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, newborns as nb, state, ui, userdata
+from pages._lib import charts, data, state, ui, userdata
+from pages._lib import newborns as nb
 
 ui.guard()
 st.title("Newborns in care proceedings")
@@ -194,8 +195,8 @@ with f1:
                         width="stretch", config={"displaylogo": False})
         ui.table_alternative(pts, "Table: funnel plot points", key="nb_user_funnel_table")
 with f2:
-    st.markdown(f"**Against the LA infant care-start rate, same years ({', '.join(data.period_label(mid, y) for y in years)}"
-                f", pooled)** {userdata.BADGE_MD}")
+    same = ", ".join(data.period_label(mid, y) for y in years)
+    st.markdown(f"**Against the LA infant care-start rate, same years ({same}, pooled)** {userdata.BADGE_MD}")
     sc = nb.scatter_frame(mid, years)
     if len(sc) >= 2:
         st.plotly_chart(charts.scatter(sc, "starts_rate", "newborn_rate",

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import config
 from pipeline.errors import MissingSourceError, SourceError
 from pipeline.fetch import fetch
 from pipeline.marts.reference_figures import CLASSES, classify, source_type, study_of

@@ -62,7 +62,8 @@ _SECONDARY = re.compile(r"secondary summary|as reported|as summarised|as quoted|
 STUDIES = [
     (r"^Broadhurst K et al\., Lancaster", "Lancaster University, first national figures on newborns in care "
                                           "proceedings (Broadhurst et al.)"),
-    (r"^Broadhurst K", "Born into care: Newborns in care proceedings in England (Broadhurst et al. 2018, Nuffield FJO)"),
+    (r"^Broadhurst K", "Born into care: Newborns in care proceedings in England (Broadhurst et al. 2018, "
+                       "Nuffield FJO)"),
     (r"^Alrouh B", "Born into care: Newborns and infants in care proceedings in Wales (Alrouh et al. 2019, "
                    "Nuffield FJO)"),
     (r"^Pattinson R", "Born into care: Newborn babies in urgent care proceedings in England and Wales (Pattinson et "
