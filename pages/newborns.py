@@ -163,8 +163,12 @@ st.page_link("pages/your_data.py", label="Load an extract on the Your data page"
 
 mids = nb.newborn_extracts()
 if not mids:
+    if st.query_params.get("extract"):
+        st.warning("This link names a user extract. User data live only in the browser session that loaded them: "
+                   "load the extract on the Your data page to see it here.", icon="⚠️")
     st.caption("No newborn extract is loaded in this session: the LA newborn map, funnel plot and comparison with "
-               "infant care starts appear here once one is.")
+               "infant care starts appear here once one is (upload it on the Your data page, or tick a dataset "
+               "imported with `atlas import` there).")
     st.stop()
 
 st.subheader("Your newborn extract by local authority")

@@ -177,6 +177,10 @@ def test_permalink_and_links(app):
         at.query_params["definition"] == "first_week_care_entry"
     bad = app("newborns", definition="'; DROP TABLE x;--")
     assert bad.warning and "not recognised" in bad.warning[0].value
+    # a shared link to a user extract cannot bring the data (session only): said so, nothing else shown
+    other = app("newborns", extract="user.someone.newborn_s31")
+    assert any("live only in the browser session" in w.value for w in other.warning)
+    assert not any("Your newborn extract by local authority" in h.value for h in other.subheader)
     for page in ("map", "methods"):
         links = app(page).get("page_link")
         assert any(p.proto.page == "newborns" for p in links), page
