@@ -20,7 +20,7 @@ if not area:
     ps.show_notices()
     st.info("Choose a local authority to compare it with its region, England and its statistical neighbours "
             "(or click an area on the Map).", icon="👆")
-    st.stop()
+    ui.stop()
 state.remember_area(area)
 neigh = data.stat_neighbours(area)
 comp = ps.multi("with", "Comparators (add or remove)", [c for c in la_opts if c != area], neigh[:6],
