@@ -50,9 +50,10 @@ def _record(report: FetchReport, src: Source, dest: Path) -> None:
     digest = sha256_file(dest)
     report.checksums[src.id] = digest
     if src.sha256 and digest != src.sha256:
+        name, why = ((f"data/seeds/{src.path}", "the seed was edited; update its sha256 in data/sources.toml and its "
+                      "PROVENANCE") if src.seed else (src.path, "a different edition; it is used if it still parses"))
         report.warnings.append(
-            f"checksum of {src.path} (source {src.id}) is {digest[:12]}..., registry has {src.sha256[:12]}...: "
-            f"a different edition; it is used if it still parses")
+            f"checksum of {name} (source {src.id}) is {digest[:12]}..., registry has {src.sha256[:12]}...: {why}")
 
 
 def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str, Source] | None = None,

@@ -176,9 +176,9 @@ def _relation(con, table: str, columns: list[tuple[str, str]]):
     select = []
     for c in names:
         if has_status and SUPPRESSED_BLANK.fullmatch(c):
-            select.append(f"CASE WHEN status = 'suppressed' THEN NULL ELSE {c} END AS {c}")
+            select.append(f'CASE WHEN status = \'suppressed\' THEN NULL ELSE "{c}" END AS "{c}"')
         else:
-            select.append(c)
+            select.append(f'"{c}"')  # quoted: a column may be named like a keyword (e.g. "table")
     return con.table(table).project(", ".join(select))
 
 
