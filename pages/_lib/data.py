@@ -938,3 +938,99 @@ def load_imported(name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     finally:
         con.close()
     return v, m, info
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# comparator sets (pipeline/marts/comparators.py, pipeline/post/comparators.py): DfE statistical neighbours
+# (default), the April 2021 DfE edition, ONS similar areas (English upper-tier LAs only), the atlas's own model
+DEFAULT_COMPARATOR_SET = "dfe_sn_2025"
+
+
+@st.cache_data(show_spinner=False)
+def _comparator_set_info(tok: str) -> pd.DataFrame:
+    return _df(tok, "SELECT * FROM comparator_set_info")
+
+
+def comparator_set_info() -> pd.DataFrame:
+    """One row per comparator set (set_id, title, short_title, publisher, edition, first_year, last_year,
+    is_default, official, description). Empty when the build has no comparator sets."""
+    if not has_table("comparator_set_info"):
+        return pd.DataFrame(columns=["set_id", "title", "short_title", "description", "is_default", "official"])
+    return _comparator_set_info(token())
+
+
+def comparator_set_ids() -> list[str]:
+    """Set ids in display order: the default (DfE May 2025) first; falls back to the atlas model alone when the
+    build has no comparator tables but has the statistics step's neighbours."""
+    info = comparator_set_info()
+    if info.empty:
+        return ["atlas_model"] if has_table("stat_neighbours") else []
+    order = {"dfe_sn_2025": 0, "dfe_sn_2021": 1, "ons_similar_2026": 2, "atlas_model": 3}
+    return sorted(info["set_id"], key=lambda s: (order.get(s, 9), s))
+
+
+def comparator_set_label(set_id: str) -> str:
+    info = comparator_set_info()
+    row = info[info["set_id"] == set_id]
+    if row.empty:
+        return "Atlas statistical-neighbour model (not an official set)" if set_id == "atlas_model" else str(set_id)
+    return str(row["title"].iloc[0])
+
+
+def comparator_set_description(set_id: str) -> str:
+    info = comparator_set_info()
+    row = info[info["set_id"] == set_id]
+    return "" if row.empty else str(row["description"].iloc[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _comparators(tok: str, code: str, set_id: str) -> pd.DataFrame:
+    return _df(tok, "SELECT neighbour_code, rank, source_rank, closeness, alias_of FROM comparator_sets "
+                    "WHERE area_code = ? AND set_id = ? ORDER BY rank", [code, set_id])
+
+
+def comparator_rows(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> pd.DataFrame:
+    """The set's ranked neighbours of `code` (neighbour_code, rank, source_rank, closeness, alias_of)."""
+    if not code:
+        return pd.DataFrame(columns=["neighbour_code", "rank", "source_rank", "closeness", "alias_of"])
+    if not has_table("comparator_sets"):
+        d = stat_table("stat_neighbours", "WHERE area_code = ?", (code,)) if set_id == "atlas_model" else None
+        if d is None or d.empty:
+            return pd.DataFrame(columns=["neighbour_code", "rank", "source_rank", "closeness", "alias_of"])
+        d = d.sort_values("rank")
+        return d.assign(source_rank=d["rank"], closeness=None, alias_of=None)[
+            ["neighbour_code", "rank", "source_rank", "closeness", "alias_of"]]
+    return _comparators(token(), code, set_id)
+
+
+def comparators(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> list[str]:
+    """The set's neighbours of `code`, closest first (DfE statistical neighbours by default)."""
+    return list(comparator_rows(code, set_id)["neighbour_code"])
+
+
+def area_with_neighbours(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> list[str]:
+    """Preset for area pickers: this area followed by its statistical neighbours (DfE May 2025 by default)."""
+    return [code, *comparators(code, set_id)] if code else []
+
+
+def neighbour_group(code: str, latest: pd.DataFrame, set_id: str = DEFAULT_COMPARATOR_SET) -> pd.DataFrame:
+    """The neighbour-group row for each measure in `latest` (the focus area's latest values): mean and median of
+    the set's neighbours' values at the same year and period, and how many of them have a value. Suppressed or
+    missing values are left out of the mean and median (never filled) and counted in nb_total only."""
+    cols = ["measure_id", "year", "nb_mean", "nb_median", "nb_n", "nb_total"]
+    nbrs = comparators(code, set_id)
+    official = latest[~latest["measure_id"].map(userdata.is_user)] if len(latest) else latest
+    if not nbrs or official.empty:
+        return pd.DataFrame(columns=cols)
+    vals = compare(nbrs, official)
+    if vals.empty:
+        return pd.DataFrame(columns=cols)
+    per = official.set_index("measure_id")["period_label"]
+    vals = vals[vals["period_label"] == vals["measure_id"].map(per)]
+    ok = vals[vals["status"].isin(OK_STATUSES) & vals["value"].notna()]
+    g = ok.groupby("measure_id")["value"]
+    out = pd.DataFrame({"nb_mean": g.mean(), "nb_median": g.median(), "nb_n": g.count()})
+    out = official[["measure_id", "year"]].set_index("measure_id").join(out, how="left")
+    out["nb_n"] = out["nb_n"].fillna(0).astype(int)
+    out["nb_total"] = len(nbrs)
+    return out.reset_index()[cols]

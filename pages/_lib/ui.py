@@ -110,3 +110,26 @@ def print_css() -> None:
       details { display: block; }
     }
     </style>""", unsafe_allow_html=True)
+
+
+def neighbour_group_cell(r) -> str:
+    """'mean / median (n of N)' for a neighbour-group row (data.neighbour_group); 'no value (0 of N)' if none."""
+    from .charts import fmt
+    if not r["nb_n"]:
+        return f"no value (0 of {int(r['nb_total'])})"
+    return f"{fmt(r['nb_mean'])} / {fmt(r['nb_median'])} ({int(r['nb_n'])} of {int(r['nb_total'])})"
+
+
+def neighbour_group_table(latest: pd.DataFrame, grp: pd.DataFrame) -> pd.DataFrame:
+    """Profile table: this area, its neighbour group (mean, median, count with a value) and England."""
+    from .charts import fmt
+    t = latest.merge(grp, on=["measure_id", "year"], how="inner")
+    if t.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        "Measure": t["measure_id"].map(measure_label), "Period": t["period_label"],
+        "This area": [fmt(v) if s in data.OK_STATUSES else data.STATUS_LABELS.get(s, s)
+                      for v, s in zip(t["value"], t["status"])],
+        "Neighbours' mean": [fmt(v) for v in t["nb_mean"]], "Neighbours' median": [fmt(v) for v in t["nb_median"]],
+        "Neighbours with a value": [f"{int(n)} of {int(k)}" for n, k in zip(t["nb_n"], t["nb_total"])],
+        "England": [fmt(v) for v in t["england_value"]]})
