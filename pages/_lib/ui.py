@@ -126,6 +126,8 @@ def neighbour_group_table(latest: pd.DataFrame, grp: pd.DataFrame) -> pd.DataFra
     t = latest.merge(grp, on=["measure_id", "year"], how="inner")
     if t.empty:
         return pd.DataFrame()
+    first = {"cla_starts_u1_rate": 0, "cla_starts_u1": 1, "live_births": 2}  # the headline measures first
+    t = t.assign(_o=t["measure_id"].map(first).fillna(9)).sort_values(["_o", "measure_id"], kind="stable")
     return pd.DataFrame({
         "Measure": t["measure_id"].map(measure_label), "Period": t["period_label"],
         "This area": [fmt(v) if s in data.OK_STATUSES else data.STATUS_LABELS.get(s, s)
