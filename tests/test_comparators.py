@@ -127,6 +127,10 @@ def test_compare_set_choice_and_permalink(at_factory):
     assert "English upper-tier LAs only" in texts(at)
     at.selectbox(key="w_compare_set").set_value("atlas_model").run()
     assert not at.exception and "not an official set" in texts(at)
+    # an unknown set in a link falls back to the default, with a notice
+    at = at_factory("compare", area=BLACKPOOL, set="nope")
+    assert at.selectbox(key="w_compare_set").value == "dfe_sn_2025" and at.warning
+    assert at.multiselect(key="w_compare_with").value[0] == HARTLEPOOL
     # a shared link with its own comparators restores them
     at = at_factory("compare", area=BLACKPOOL, **{"with": "E06000001,E06000002"})
     assert at.multiselect(key="w_compare_with").value == [HARTLEPOOL, MIDDLESBROUGH]

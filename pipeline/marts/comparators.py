@@ -61,24 +61,33 @@ class DfeCodes:
         h = self.areas.dropna(subset=["dfe_la_code"])[["dfe_la_code", "area_code"]]
         both = pd.concat([m, h], ignore_index=True).drop_duplicates()
         both = both.merge(self.areas[["area_code", "valid_from", "valid_to"]], on="area_code", how="inner")
-        self.by_dfe = {k: g for k, g in both.groupby("dfe_la_code")}
+        vf = pd.to_datetime(both["valid_from"])
+        vt = pd.to_datetime(both["valid_to"])
+        self.by_dfe: dict[str, list[tuple]] = {}
+        for dfe, code, a, b in zip(both["dfe_la_code"], both["area_code"], vf, vt):
+            self.by_dfe.setdefault(dfe, []).append((code, None if pd.isna(a) else a.date(),
+                                                    None if pd.isna(b) else b.date()))
         self.dfe_of = dict(zip(both["area_code"], both["dfe_la_code"]))
+        self._memo: dict[tuple, tuple] = {}
 
     def code(self, dfe: str, ref: dt.date) -> tuple[str | None, bool]:
         """(code, in_force): the code in force on `ref`, else the number's last code (in_force False)."""
-        g = self.by_dfe.get(dfe)
-        if g is None:
+        key = (dfe, ref)
+        if key not in self._memo:
+            self._memo[key] = self._code(dfe, ref)
+        return self._memo[key]
+
+    def _code(self, dfe: str, ref: dt.date) -> tuple[str | None, bool]:
+        rows = self.by_dfe.get(dfe)
+        if not rows:
             return None, False
-        ts = pd.Timestamp(ref)
-        vf = pd.to_datetime(g["valid_from"])
-        vt = pd.to_datetime(g["valid_to"])
-        ok = g[((vf.isna() | (vf <= ts)) & (vt.isna() | (vt >= ts))).values]
+        ok = [c for c, a, b in rows if (a is None or a <= ref) and (b is None or b >= ref)]
         if len(ok) == 1:
-            return ok["area_code"].iloc[0], True
+            return ok[0], True
         if len(ok) > 1:
-            raise ValueError(f"DfE LA number {dfe} has two codes in force on {ref}: {sorted(ok['area_code'])}")
-        last = g.assign(_vt=pd.to_datetime(g["valid_to"])).sort_values("_vt").iloc[-1]
-        return last["area_code"], False
+            raise ValueError(f"DfE LA number {dfe} has two codes in force on {ref}: {sorted(ok)}")
+        last = max(rows, key=lambda r: (r[2] is None, r[2] or dt.date.min))
+        return last[0], False
 
     def canonical(self, code: str, ref: dt.date) -> str:
         """Another ONS code of the same LA (same DfE number, e.g. Barnsley E08000038 -> E08000016) in force
