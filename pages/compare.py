@@ -27,8 +27,8 @@ state.remember_edit(ps, "with", (area, set_id), neigh, comp)
 ps.show_notices()
 if not neigh:
     st.caption(f"{data.comparator_set_label(set_id) if set_id else 'Statistical neighbours'}: none for "
-               f"{names.get(area, area)} in this build (the April 2021 edition predates the LAs created in 2023); "
-               "choose another set or add comparators by hand.")
+               f"{names.get(area, area)} in this build (the sets cover English upper-tier LAs; the April 2021 "
+               "edition predates the LAs created in 2023). Choose another set or add comparators by hand.")
 else:
     st.caption(f"Default comparators for {names.get(area, area)}: {data.comparator_set_label(set_id)} — "
                f"{', '.join(names.get(c, c) for c in neigh)}. {data.comparator_set_description(set_id)}")

@@ -136,6 +136,14 @@ def test_compare_set_choice_and_permalink(at_factory):
     assert at.multiselect(key="w_compare_with").value == [HARTLEPOOL, MIDDLESBROUGH]
 
 
+def test_compare_area_without_a_set_says_so(at_factory):
+    at = at_factory("compare", area="W06000015")  # Cardiff: the DfE and ONS sets cover English LAs only
+    assert at.multiselect(key="w_compare_with").value == []
+    assert "none for Cardiff" in texts(at)
+    at = at_factory("profile", area="W06000015")
+    assert "No statistical neighbours for this area" in texts(at)
+
+
 def test_profile_shows_dfe_neighbours_and_group_row(at_factory):
     at = at_factory("profile", area=BLACKPOOL)
     assert "DfE children's services statistical neighbours (May 2025): Hartlepool, Middlesbrough" in texts(at)
