@@ -97,3 +97,36 @@ def test_child_low_income_as_published(con, mirror):
                        AND status = 'ok' GROUP BY 1 ORDER BY 1""").fetchall()
     assert n == [(2022, 153), (2023, 153), (2024, 153), (2025, 153)]
     assert _iv(con, "context_child_low_income", "E92000001")[2022][0] == pytest.approx(18.6)
+
+
+def test_context_measures_on_every_page(app_warehouse, monkeypatch):
+    """Registered measures reach Map, Trends, Compare, Profile and Downloads with no page change."""
+    monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_pages import APP, texts
+
+    def run(page, **params):
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.switch_page(f"pages/{page}.py")
+        for k, v in params.items():
+            at.query_params[k] = v
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    at = run("map", measure="context_breastfeeding_6_8wk", year="2024")
+    assert at.selectbox(key="w_map_measure").value == "context_breastfeeding_6_8wk"
+    assert "Breastfeeding prevalence at 6 to 8 weeks" in texts(at) and "88 local authorities have a value" in texts(at)
+    at = run("trends", measure="context_infant_mortality", areas=BLACKPOOL)
+    tbl = next(pd.DataFrame(d.value) for d in at.dataframe if "Year" in pd.DataFrame(d.value).columns)
+    assert {"2019", "2023"} <= set(tbl["Year"])
+    for page in ("compare", "profile"):
+        at = run(page, area=BLACKPOOL)
+        cells = " ".join(" ".join(map(str, pd.DataFrame(d.value).to_numpy().ravel())) for d in at.dataframe)
+        cells += " ".join(" ".join(map(str, pd.DataFrame(d.value).index)) for d in at.dataframe)
+        assert "Infant mortality (per 1,000 births)" in cells and "Children in relative low income (%)" in cells, page
+    at = run("downloads", measures="context_child_low_income", levels="la", **{"from": "2022", "to": "2025"})
+    prev = pd.DataFrame(at.dataframe[0].value)
+    assert prev["measure_id"].eq("context_child_low_income").all()
+    assert f"**{4 * 175:,} rows**" in texts(at)  # 153 English + 22 Welsh LAs x FYE 2022-2025
