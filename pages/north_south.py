@@ -94,6 +94,7 @@ elif sec == "models":
                         f"(share of the gradient explained by deprivation: {charts.fmt(100 * r.share_explained)}%).")
         st.markdown("**Model coefficients** (rate ratios: 1 = no association; per 100 km northing or per IMD point)")
         st.dataframe(mm, hide_index=True, width="stretch")
+        ui.ns_context_section()
 
 elif sec == "oe":
     sm = data.ns_summary()

@@ -2,6 +2,7 @@
 suppression kept (never filled), DfE LA numbers mapped by code."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -130,3 +131,38 @@ def test_context_measures_on_every_page(app_warehouse, monkeypatch):
     prev = pd.DataFrame(at.dataframe[0].value)
     assert prev["measure_id"].eq("context_child_low_income").all()
     assert f"**{4 * 175:,} rows**" in texts(at)  # 153 English + 22 Welsh LAs x FYE 2022-2025
+
+
+def test_north_south_model_with_context_covariates(con):
+    d = con.execute("SELECT * FROM ns_context_models").df().set_index("covariate")
+    assert set(d.index) == set(CONTEXT)
+    assert pd.isna(d.at["context_breastfeeding_6_8wk", "northing_rr"])  # not fitted: suppressed, not at random
+    assert "not at random" in d.at["context_breastfeeding_6_8wk", "note"]
+    for mid in ("context_child_low_income", "context_infant_mortality", "context_low_birth_weight",
+                "context_u18_conceptions"):
+        r = d.loc[mid]
+        assert r["n_areas"] >= 140 and r["northing_lower"] < r["northing_rr"] < r["northing_upper"], mid
+        assert r["covariate_lower"] < r["covariate_rr"] < r["covariate_upper"], mid
+        assert r["share_further_explained"] == pytest.approx(
+            1 - np.log(r["northing_rr_with_covariate"]) / np.log(r["northing_rr"])), mid
+    # child low income: FYE 2022-2025 only, matched to the same DfE years
+    assert d.at["context_child_low_income", "years"] == "2021/22-2024/25"
+    assert d.at["context_child_low_income", "n_years"] == 4
+    # calendar measures are matched to the next DfE year (births rule): infant mortality 2016-2023 -> 2016/17-2023/24
+    assert d.at["context_infant_mortality", "years"] == "2016/17-2023/24"
+    assert "per 100 km north" in d.at["context_u18_conceptions", "text"]
+
+
+def test_north_south_page_shows_context_models(app_warehouse, monkeypatch):
+    monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app_pages import APP, texts
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/north_south.py")
+    at.query_params["view"] = "models"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    t = texts(at)
+    assert "Does child and maternal context explain the north–south gradient?" in t
+    assert "Under-18 conceptions (DfE years 2016/17-2022/23" in t

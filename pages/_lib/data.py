@@ -584,7 +584,8 @@ def _stat_table(tok: str, table: str, where: str, params: tuple) -> pd.DataFrame
 
 
 _ALLOWED_STAT_TABLES = {"deprivation_gradient", "inequality_indices", "ns_models", "ns_summary", "ns_expected",
-                        "trends", "stat_neighbours", "stat_neighbour_variables", "services_points"}
+                        "trends", "stat_neighbours", "stat_neighbour_variables", "services_points",
+                        "ns_context_models"}
 _ALLOWED_WHERE = {"", "WHERE measure_id = ? AND year = ?", "WHERE measure_id = ?", "WHERE area_code = ?",
                   "WHERE period = ?"}
 
@@ -1034,3 +1035,8 @@ def neighbour_group(code: str, latest: pd.DataFrame, set_id: str = DEFAULT_COMPA
     out["nb_n"] = out["nb_n"].fillna(0).astype(int)
     out["nb_total"] = len(nbrs)
     return out.reset_index()[cols]
+
+
+def ns_context_models() -> pd.DataFrame | None:
+    """The north–south model with each child and maternal context measure added (pipeline/post/ns_context.py)."""
+    return stat_table("ns_context_models")

@@ -135,3 +135,17 @@ def neighbour_group_table(latest: pd.DataFrame, grp: pd.DataFrame) -> pd.DataFra
         "Neighbours' mean": [fmt(v) for v in t["nb_mean"]], "Neighbours' median": [fmt(v) for v in t["nb_median"]],
         "Neighbours with a value": [f"{int(n)} of {int(k)}" for n, k in zip(t["nb_n"], t["nb_total"])],
         "England": [fmt(v) for v in t["england_value"]]})
+
+
+def ns_context_section() -> None:
+    """North–south page, models view: the model with each context measure added (text first, table alternative)."""
+    d = data.ns_context_models()
+    if d is None or d.empty:
+        return
+    st.markdown("#### Does child and maternal context explain the north–south gradient?")
+    st.markdown("The deprivation-adjusted model (negative binomial, years pooled with year effects) refitted on the "
+                "same local authority-years with and without each context measure. An ecological association "
+                "between area averages, not a cause.")
+    for t in d["text"]:
+        st.markdown(f"- {t}")
+    table_alternative(d.drop(columns=["text"]), "Table: models with context covariates", key="ns_context_table")
