@@ -24,6 +24,7 @@ def _iv(con, measure, code):
 
 def test_registered_with_topic_context(con):
     import tomllib
+
     from pipeline import config
     doc = tomllib.loads((config.DATA / "measures" / "context.toml").read_text())
     assert [m["measure_id"] for m in doc["measure"]] == CONTEXT

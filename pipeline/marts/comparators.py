@@ -127,9 +127,10 @@ def dfe_sets(ctx: BuildContext, codes: DfeCodes) -> pd.DataFrame:
                     raise SourceError(sid, rel, "neighbour's DfE LA number not in the atlas's DfE-number mapping",
                                       column=f"SN{int(r.rank)}", row=int(r.line), value=r.neighbour_dfe_code)
                 mapped[r.neighbour_dfe_code] = (c, ok)
+        code_of = {k: v[0] for k, v in mapped.items()}
         out.append(pd.DataFrame(dict(
-            set_id=set_id, area_code=d["dfe_la_code"].map(lambda x: mapped[x][0]).values,
-            rank=d["rank"].astype(int).values, neighbour_code=d["neighbour_dfe_code"].map(lambda x: mapped[x][0]).values,
+            set_id=set_id, area_code=d["dfe_la_code"].map(code_of).values,
+            rank=d["rank"].astype(int).values, neighbour_code=d["neighbour_dfe_code"].map(code_of).values,
             source_rank=d["rank"].astype(int).values, closeness=d["closeness"].values,
             area_dfe_code=d["dfe_la_code"].values, neighbour_dfe_code=d["neighbour_dfe_code"].values,
             note=["predecessor LA: neighbours from the edition's 'Old SNs' block" if ob else None

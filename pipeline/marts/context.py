@@ -16,6 +16,7 @@ import datetime as dt
 import pandas as pd
 
 from ..context import BuildContext
+from ..errors import SourceError
 from ..parsers.common import fy_label
 from ..parsers.geography import fy_start
 from .common import iv_frame
@@ -56,7 +57,6 @@ def lait_rows(ctx: BuildContext, codes: DfeCodes) -> pd.DataFrame:
         else:
             code, in_force = codes.code(num, _ref(r.year, kind))
             if code is None:
-                from ..errors import SourceError
                 raise SourceError("dfe_lait_bds", ctx.rel("dfe_lait_bds"), "DfE LA number not in the atlas's "
                                   "DfE-number mapping", column="LA Number", row=int(r.row), value=num)
             if not in_force:
