@@ -41,6 +41,10 @@ def test_all_153_current_las_have_ten_dfe_neighbours(con):
     assert nb <= current
     old = set(n) - current
     assert old == {"E10000009", "E06000029", "E06000028", "E10000021", "E10000006"}
+    # DfE's closeness bands as published (PROVENANCE counts for the 153 LAs)
+    bands = dict(con.execute("SELECT closeness, count(*) FROM comparator_sets WHERE set_id = 'dfe_sn_2025' "
+                             "AND alias_of IS NULL AND note IS NULL GROUP BY 1").fetchall())
+    assert bands == {"Extremely close": 12, "Very close": 820, "Close": 513, "Somewhat close": 136, "Not close": 49}
     # the 2025 recodes find the same set under either code (alias rows)
     assert _set(con, "dfe_sn_2025", "E08000038") == _set(con, "dfe_sn_2025", "E08000016")
 
