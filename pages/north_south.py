@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, state, ui
+from pages._lib import charts, data, services_view, state, ui
 
 ui.guard()
 st.title("North–south & deprivation")
 st.caption(ui.HEADLINE_NOTE)
-ps = state.PageState("ns", ('measure', 'year', 'view', 'imd', 'period'))
+ps = state.PageState("ns", ('measure', 'year', 'view', 'imd', 'period', 'access'))
 ids = [m for m in data.map_measure_ids() if data.measure(m).get("value_type") == "rate"
        and data.measure(m).get("level") == "la"] or data.map_measure_ids()
 c1, c2, c3 = st.columns([3, 2, 3])
@@ -20,7 +20,7 @@ years = data.measure_years(mid)
 year = ps.choice("year", "Year", years, years[-1] if years else None, format_func=lambda y: data.period_label(mid, y),
                  shared="year", container=c2, what="year")
 sections = {"scatter": "Scatter plots", "deciles": "Deprivation deciles", "models": "Model (plain language)",
-            "oe": "Observed / expected map", "funnel": "Funnel plot"}
+            "oe": "Observed / expected map", "funnel": "Funnel plot", "services": "Services and rates"}
 if data.is_user(mid):  # user data: the LA-level views only (no new totals are derived from user data)
     sections = {k: v for k, v in sections.items() if k in ("scatter", "funnel")}
 sec = ps.choice("view", "Show", list(sections), "scatter", format_func=sections.get, container=c3, what="view")
@@ -30,6 +30,8 @@ if sec != "deciles":
     ps.drop_param("imd")
 if sec != "oe":
     ps.drop_param("period")
+if sec != "services":
+    ps.drop_param("access")
 user = ui.user_badge(mid)
 period = data.period_label(mid, year)
 sd = data.scatter_data(mid, year)
@@ -116,6 +118,9 @@ elif sec == "oe":
         st.markdown("Observed / expected = infant care starts compared with what the model (deprivation and region) "
                     "predicts; 1 = as expected, above 1 = more than expected.")
         ui.table_alternative(oe, "Table: observed and expected", key="oe_table")
+
+elif sec == "services":
+    services_view.render_rates_section(ps, mid, year, unit)
 
 else:
     f = data.funnel(mid, year)

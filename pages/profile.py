@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, state, ui
+from pages._lib import charts, data, services_view, state, ui
 
 ui.guard()
 ui.print_css()
@@ -102,15 +102,7 @@ else:
     st.info("No deprivation measures for this area.")
 
 st.markdown("### Services nearby")
-mb = data.nearest_mbus(area)
-if mb is None:
-    ui.not_in_build("Nearest mother and baby units", "`services_points` and `la_geo` from the geometry step")
-elif mb.empty:
-    st.info("No units with a location.")
-else:
-    st.markdown(f"Nearest specialist inpatient mother and baby units (straight-line distance from the area's "
-                f"representative point): **{mb['name'].iloc[0]}**, {charts.fmt(mb['distance_km'].iloc[0])} km.")
-    st.dataframe(mb, hide_index=True, width="stretch", key="profile_mbu")
+services_view.show_nearest(area, key="profile_mbu")
 
 st.markdown("### Caveats")
 for m in (HEAD, "cla_starts_u1"):

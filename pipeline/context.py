@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .registry import Source
+from .registry import Source, source_file
 
 
 @dataclass
@@ -22,7 +22,7 @@ class BuildContext:
     def path(self, source_id: str) -> Path:
         src = self.sources[source_id]
         self.used_sources.add(source_id)
-        return self.raw / src.path
+        return source_file(src, self.raw)
 
     def rel(self, source_id: str) -> str:
         """The file name users see in messages (relative path inside the raw directory)."""

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from . import config
 from .errors import MissingSourceError
-from .registry import Source, load_sources
+from .registry import Source, load_sources, source_file
 
 
 def sha256_file(path: Path) -> str:
@@ -44,6 +44,15 @@ def _download(url: str, dest: Path, timeout: float = 60) -> None:
     tmp.replace(dest)
 
 
+def _record(report: FetchReport, src: Source, dest: Path) -> None:
+    digest = sha256_file(dest)
+    report.checksums[src.id] = digest
+    if src.sha256 and digest != src.sha256:
+        report.warnings.append(
+            f"checksum of {src.path} (source {src.id}) is {digest[:12]}..., registry has {src.sha256[:12]}...: "
+            f"a different edition; it is used if it still parses")
+
+
 def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str, Source] | None = None,
           allow_download: bool = True, progress: bool = True) -> FetchReport:
     raw = Path(raw or config.raw_dir())
@@ -54,6 +63,14 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
     bar = tqdm(list(sources.values()), desc="fetch", unit="file", disable=not progress or not sys.stderr.isatty(),
                file=sys.stderr)
     for src in bar:
+        if src.seed:  # kept in the project (data/seeds/): never copied or downloaded
+            dest = source_file(src, raw)
+            if not dest.is_file():
+                missing.append(MissingSourceError(src.id, src.title, src.landing_page, str(dest), src.url))
+                continue
+            report.present.append(src.id)
+            _record(report, src, dest)
+            continue
         dest = raw / src.path
         if not dest.exists() or (src.sha256 and sha256_file(dest) != src.sha256):
             got = False
@@ -79,12 +96,7 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
                 continue
         else:
             report.present.append(src.id)
-        digest = sha256_file(dest)
-        report.checksums[src.id] = digest
-        if src.sha256 and digest != src.sha256:
-            report.warnings.append(
-                f"checksum of {src.path} (source {src.id}) is {digest[:12]}..., registry has {src.sha256[:12]}...: "
-                f"a different edition; it is used if it still parses")
+        _record(report, src, dest)
     if missing:
         if len(missing) == 1:
             raise missing[0]
@@ -97,4 +109,4 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
 def needs_fetch(raw: Path | None = None, sources: dict[str, Source] | None = None) -> bool:
     raw = Path(raw or config.raw_dir())
     sources = sources or load_sources()
-    return any(not (raw / s.path).is_file() for s in sources.values())
+    return any(not source_file(s, raw).is_file() for s in sources.values())

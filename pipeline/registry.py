@@ -24,6 +24,12 @@ class Source:
     url: str
     path: str
     sha256: str
+    seed: bool = False  # a table compiled by hand from cited pages, kept in the project under data/seeds/
+
+
+def source_file(src: Source, raw: Path) -> Path:
+    """Where a source is read from: data/seeds/<path> for a seed (ATLAS_SEEDS overrides), else <raw>/<path>."""
+    return (config.seeds_dir() if src.seed else Path(raw)) / src.path
 
 
 def load_sources(path: Path | None = None) -> dict[str, Source]:
@@ -36,7 +42,7 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
             raise ValueError(f"{path}: source entry {i} lacks {', '.join(missing)}")
         if entry["id"] in out:
             raise ValueError(f"{path}: duplicate source id {entry['id']!r}")
-        out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS})
+        out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS}, seed=bool(entry.get("seed", False)))
     return out
 
 

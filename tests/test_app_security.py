@@ -19,10 +19,11 @@ PAYLOADS = ["'; DROP TABLE indicator_values;--", "<script>alert(1)</script>**x**
 PARAMS = {
     "map": {"measure": {}, "year": {}, "colour": {}, "area": {}},
     "trends": {"measure": {}, "areas": {}, "view": {}},
-    "north_south": {"measure": {}, "year": {}, "view": {}, "imd": {"view": "deciles"}, "period": {"view": "oe"}},
+    "north_south": {"measure": {}, "year": {}, "view": {}, "imd": {"view": "deciles"}, "period": {"view": "oe"},
+                    "access": {"view": "services"}},
     "compare": {"area": {}, "with": {"area": "E08000025"}},
     "profile": {"area": {}},
-    "services": {"measure": {}},
+    "services": {"measure": {}, "area": {}},
     "downloads": {"measures": {}, "levels": {}, "areas": {}, "from": {}, "to": {}},
     "methods": {"tab": {}},
 }
@@ -138,7 +139,7 @@ WIDGETS = {
     "north_south": ["w_ns_measure", "w_ns_year", "w_ns_view"],
     "compare": ["w_compare_area", "w_compare_with"],
     "profile": ["w_profile_area"],
-    "services": ["w_services_measure"],
+    "services": ["w_services_measure", "w_services_area"],
     "downloads": ["w_downloads_measures", "w_downloads_levels", "w_downloads_areas", "w_downloads_from",
                   "w_downloads_to"],
     "methods": ["w_methods_tab"],

@@ -44,7 +44,7 @@ PARSER = {
     **{s: "boundaries" for s in ("ctyua_2018", "ctyua_2019", "ctyua_2020", "ctyua_2021", "ctyua_2023", "rgn_2024",
                                  "utla_multiyear")},
     **{s: "services" for s in ("mbu_units", "mbu_geocodes", "mmhs_icb", "utla_icb", "family_hubs",
-                               "separation_programmes")},
+                               "separation_programmes", "mbu_geocodes_2026")},
     **{s: "comparators" for s in ("dfe_sn_2025", "dfe_sn_2021", "ons_similar_areas_2026")},
     **{s: "context" for s in ("dfe_lait_bds", "dfe_lait_dictionary", "ons_els_child_poverty")},
 }
@@ -308,6 +308,10 @@ CASES = [
     ("mbu_duplicate_unit", "mbu_units", duplicate_row(2), ["unit_id appears twice", "column 'unit_id'", "row "]),
     ("icb_bad_code", "mmhs_icb", set_cell("icb_code", "E54XYZ"), ["column 'icb_code'", "row {line}",
                                                                   "not a valid code"]),
+    # two alternative sites for one unit, neither flagged as planned: the build cannot choose
+    ("mbu_alternative_sites_unresolved", "mbu_geocodes_2026",
+     set_cell("location_confidence", "low: 2026 site", where={"postcode": "BH13 7LN"}),
+     ["unit_id appears twice", "column 'unit_id'", "row {line}", "MBU16"]),
     ("family_hubs_missing_column", "family_hubs", rename_header("utla21cd_matched", "utla_code"),
      ["column 'utla21cd_matched'"]),
     # comparator sets: DfE statistical neighbours (xlsx), ONS similar areas (CSV)
@@ -365,6 +369,7 @@ def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, exp
     good = (mirror / rel).read_bytes()
     before = _digest(wh)
     monkeypatch.setenv("ATLAS_RAW", str(raw))
+    monkeypatch.setenv("ATLAS_SEEDS", str(raw))  # seeds (data/seeds/) are read from the same symlinked copies
     monkeypatch.setenv("ATLAS_WAREHOUSE", str(wh))
     monkeypatch.delenv("ATLAS_MIRROR", raising=False)
     monkeypatch.setattr(build_mod, "FIRST_PARSERS", ["geography", PARSER[sid]])

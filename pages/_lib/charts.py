@@ -176,10 +176,14 @@ def memo(key: tuple, build):
 def add_points(fig: go.Figure, pts: pd.DataFrame, name: str = "Mother and baby units") -> go.Figure:
     """Service points (e.g. MBUs) as a scatter_map layer over a map figure."""
     conf = pts.get("location_confidence", pd.Series([""] * len(pts))).fillna("")
+    if "location_level" in pts:  # how each point was placed, in words (not by colour)
+        conf = [f"{lv}-level, confidence {c}, within about {fmt(r)} km" for lv, c, r in
+                zip(pts["location_level"], conf, pts["error_radius_km"])]
     beds = pts.get("beds", pd.Series([None] * len(pts)))
     fig.add_trace(go.Scattermap(
         lon=pts["lon"], lat=pts["lat"], mode="markers+text", name=name,
-        marker=dict(size=11, color="#000000", symbol="circle"), text=["MBU"] * len(pts), textposition="top right",
+        marker=dict(size=11, color="#000000", symbol="circle"), textposition="top right",
+        text=["MBU (approx.)" if lv == "district" else "MBU" for lv in pts.get("location_level", [""] * len(pts))],
         textfont=dict(size=9), showlegend=True,
         customdata=np.array([pts["name"].fillna(""), pts.get("town", pd.Series([""] * len(pts))).fillna(""),
                              [fmt(b) for b in beds], conf], dtype=object).T,
