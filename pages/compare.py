@@ -38,6 +38,8 @@ latest = data.area_latest(area, with_user=True)
 if latest.empty:
     st.info("No values for this area.")
     st.stop()
+if set_id and (note := ui.comparator_set_year_note(set_id, latest)):
+    st.caption(note)
 codes = [area, info.get("region_code"), data.ENGLAND, *comp]
 codes = [c for c in dict.fromkeys(codes) if c]
 vals = data.compare(codes, latest)

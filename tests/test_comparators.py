@@ -11,6 +11,10 @@ BLACKPOOL, HARTLEPOOL, MIDDLESBROUGH = "E06000009", "E06000001", "E06000002"
 # Blackpool's May 2025 DfE neighbours as published (DfE numbers 805, 806, 394, 341, 393, 807, 354, 880, 355, 861)
 BLACKPOOL_SN = ["E06000001", "E06000002", "E08000024", "E08000012", "E08000023", "E06000003", "E08000005",
                 "E06000027", "E08000006", "E06000021"]
+# April 2021 edition as published: 805, 806, 876 Halton, 807, 861, 393, 810 Hull, 812 NE Lincolnshire, 340 Knowsley,
+# 357 Tameside
+BLACKPOOL_SN_2021 = ["E06000001", "E06000002", "E06000006", "E06000003", "E06000021", "E08000023", "E06000010",
+                     "E06000012", "E08000011", "E08000008"]
 
 
 def _set(con, set_id, code):
@@ -54,7 +58,7 @@ def test_april_2021_edition_is_on_pre_2023_codes(con):
     assert len(nyorks) == 10 and _set(con, "dfe_sn_2021", "E06000065") == nyorks
     assert len(_set(con, "dfe_sn_2021", "E10000006")) == 10  # Cumbria
     assert _set(con, "dfe_sn_2021", "E06000063") == []  # Cumberland: placeholder row without neighbours
-    assert _set(con, "dfe_sn_2021", BLACKPOOL) != BLACKPOOL_SN  # editions differ
+    assert _set(con, "dfe_sn_2021", BLACKPOOL) == BLACKPOOL_SN_2021 != BLACKPOOL_SN  # editions differ
 
 
 def test_ons_similar_areas_are_filtered_to_english_upper_tier(con):
@@ -129,6 +133,11 @@ def test_compare_set_choice_and_permalink(at_factory):
     at = at_factory("compare", area=BLACKPOOL, set="ons_similar_2026")
     assert at.multiselect(key="w_compare_with").value[:2] == ["E06000010", "E06000027"]
     assert "English upper-tier LAs only" in texts(at)
+    at.selectbox(key="w_compare_set").set_value("dfe_sn_2021").run()
+    assert not at.exception and "is meant for figures up to 2022/23" in texts(at)
+    with_2021 = at.multiselect(key="w_compare_with").value  # the set changed: comparators follow it
+    assert with_2021 == BLACKPOOL_SN_2021 != BLACKPOOL_SN
+    assert _url_list(at, "set") == ["dfe_sn_2021"] and _url_list(at, "with") == with_2021
     at.selectbox(key="w_compare_set").set_value("atlas_model").run()
     assert not at.exception and "not an official set" in texts(at)
     # an unknown set in a link falls back to the default, with a notice

@@ -149,3 +149,22 @@ def ns_context_section() -> None:
     for t in d["text"]:
         st.markdown(f"- {t}")
     table_alternative(d.drop(columns=["text"]), "Table: models with context covariates", key="ns_context_table")
+
+
+def comparator_set_year_note(set_id: str, latest: pd.DataFrame) -> str | None:
+    """A note when a comparator set is meant for other years than most of the figures shown (e.g. the April 2021
+    DfE edition, on the LAs of 2021-2023, next to 2024/25 figures)."""
+    info = data.comparator_set_info()
+    row = info[info["set_id"] == set_id]
+    if row.empty or latest.empty:
+        return None
+    first, last = row["first_year"].iloc[0], row["last_year"].iloc[0]
+    years = latest["year"].astype(int)
+    if last == last and last is not None and (years > last).mean() > 0.5:
+        return (f"{row['title'].iloc[0]} is meant for figures up to {int(last) - 1}/{str(int(last))[-2:]}, but most "
+                "figures here are later; neighbours whose LA no longer existed have no value. Trends shows earlier "
+                "years.")
+    if first == first and first is not None and (years < first).mean() > 0.5:
+        return (f"{row['title'].iloc[0]} is meant for figures from {int(first) - 1}/{str(int(first))[-2:]}; most "
+                "figures here are earlier.")
+    return None
