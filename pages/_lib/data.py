@@ -1014,6 +1014,20 @@ def area_with_neighbours(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> lis
     return [code, *comparators(code, set_id)] if code else []
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _neighbour_group(tok: str, nbrs: tuple[str, ...], mids: tuple[str, ...], years: tuple[int, ...],
+                     periods: tuple[str, ...]) -> pd.DataFrame:
+    return _df(tok, f"""
+        WITH l AS (SELECT unnest(?::VARCHAR[]) AS measure_id, unnest(?::INTEGER[]) AS year,
+                          unnest(?::VARCHAR[]) AS period_label)
+        SELECT l.measure_id, avg(i.value) AS nb_mean, median(i.value) AS nb_median, count(i.value) AS nb_n
+        FROM l JOIN indicator_values i ON i.measure_id = l.measure_id AND i.year = l.year
+             AND i.period_label = l.period_label
+        WHERE i.area_code IN ({",".join("?" * len(nbrs))}) AND i.status IN ('ok', 'denominator_fallback')
+          AND i.value IS NOT NULL
+        GROUP BY 1""", [list(mids), list(years), list(periods), *nbrs])
+
+
 def neighbour_group(code: str, latest: pd.DataFrame, set_id: str = DEFAULT_COMPARATOR_SET) -> pd.DataFrame:
     """The neighbour-group row for each measure in `latest` (the focus area's latest values): mean and median of
     the set's neighbours' values at the same year and period, and how many of them have a value. Suppressed or
@@ -1023,18 +1037,12 @@ def neighbour_group(code: str, latest: pd.DataFrame, set_id: str = DEFAULT_COMPA
     official = latest[~latest["measure_id"].map(userdata.is_user)] if len(latest) else latest
     if not nbrs or official.empty:
         return pd.DataFrame(columns=cols)
-    vals = compare(nbrs, official)
-    if vals.empty:
-        return pd.DataFrame(columns=cols)
-    per = official.set_index("measure_id")["period_label"]
-    vals = vals[vals["period_label"] == vals["measure_id"].map(per)]
-    ok = vals[vals["status"].isin(OK_STATUSES) & vals["value"].notna()]
-    g = ok.groupby("measure_id")["value"]
-    out = pd.DataFrame({"nb_mean": g.mean(), "nb_median": g.median(), "nb_n": g.count()})
-    out = official[["measure_id", "year"]].set_index("measure_id").join(out, how="left")
+    g = _neighbour_group(token(), tuple(nbrs), tuple(official["measure_id"]), tuple(int(y) for y in official["year"]),
+                         tuple(str(p) for p in official["period_label"]))
+    out = official[["measure_id", "year"]].merge(g, on="measure_id", how="left")
     out["nb_n"] = out["nb_n"].fillna(0).astype(int)
     out["nb_total"] = len(nbrs)
-    return out.reset_index()[cols]
+    return out[cols]
 
 
 def ns_context_models() -> pd.DataFrame | None:
