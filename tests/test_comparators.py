@@ -179,3 +179,16 @@ def test_area_with_neighbours_preset(app_warehouse, monkeypatch):
     v = vals.loc[vals["status"].isin(data.OK_STATUSES), "value"]
     assert r["nb_n"] == len(v) and r["nb_total"] == 10
     assert r["nb_mean"] == pytest.approx(v.mean()) and r["nb_median"] == pytest.approx(v.median())
+
+
+def test_comparator_queries_are_parameterised(app_warehouse, monkeypatch):
+    monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
+    from pages._lib import data
+    inj = "'; DROP TABLE comparator_sets;--"
+    assert data.comparators(inj) == [] and data.comparators(BLACKPOOL, inj) == []
+    assert data.area_with_neighbours(inj) == [inj]
+    latest = data.area_latest(BLACKPOOL)
+    assert data.neighbour_group(inj, latest).empty
+    bad = latest.head(3).assign(period_label=inj)
+    assert data.neighbour_group(BLACKPOOL, bad)["nb_n"].eq(0).all()
+    assert data.comparators(BLACKPOOL)[0] == HARTLEPOOL  # table still there
