@@ -72,6 +72,9 @@ def test_ons_similar_areas_are_filtered_to_english_upper_tier(con):
     assert list(ons["neighbour_code"][:6]) == ["E06000010", "E06000027", "E06000018", "E06000026", "E06000021",
                                                "E08000017"]
     assert list(ons["source_rank"][:6]) == [1, 2, 3, 4, 5, 7] and list(ons["rank"][:6]) == [1, 2, 3, 4, 5, 6]
+    eds = dict(con.execute("SELECT set_id, any_value(edition) FROM comparator_sets GROUP BY 1").fetchall())
+    assert eds == {"dfe_sn_2025": "May 2025", "dfe_sn_2021": "April 2021 (LGR version)", "ons_similar_2026": "2026",
+                   "atlas_model": "built with the warehouse"}
     info = con.execute("SELECT set_id, is_default, official FROM comparator_set_info ORDER BY set_id").fetchall()
     assert info == [("atlas_model", False, False), ("dfe_sn_2021", False, True), ("dfe_sn_2025", True, True),
                     ("ons_similar_2026", False, True)]

@@ -176,5 +176,6 @@ def build(ctx: BuildContext) -> None:
     codes = DfeCodes(ctx)
     sets = pd.concat([dfe_sets(ctx, codes), ons_set(ctx, codes)], ignore_index=True)
     sets["alias_of"] = None
+    sets.insert(1, "edition", sets["set_id"].map({k: v["edition"] for k, v in SETS.items()}))
     ctx.put("comparator_sets", sets)
     ctx.put("comparator_set_info", set_info(sets))
