@@ -14,9 +14,10 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._lib import data, userdata  # noqa: E402
+from pages._lib import cite, data, rerun, userdata  # noqa: E402
 
 st.set_page_config(page_title="Infants entering care: LA atlas", page_icon="🗺️", layout="wide")
+rerun.no_message_cache()
 
 PAGES = [
     st.Page("pages/map.py", title="Map", url_path="map", default=True),
@@ -43,4 +44,5 @@ with st.sidebar:
         st.markdown(userdata.BADGE_MD)
         st.caption(f"User data loaded in this session: {', '.join(userdata.datasets())} (this browser session only).")
 
-page.run()
+cite.run_page(page)  # page.run(), then 'Cite this view' at the foot of the page
+rerun.sync_url()  # the URL always ends on this run's view (see pages/_lib/rerun.py)

@@ -118,7 +118,7 @@ if imported:
 ds = userdata.datasets()
 if not ds:
     st.info("No user data in this session yet.", icon="ℹ️")
-    st.stop()
+    ui.stop()
 
 st.markdown("### Your data in this session")
 st.markdown(userdata.BADGE_MD)

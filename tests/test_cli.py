@@ -21,7 +21,7 @@ def test_up_and_build_skip_when_unchanged(mirror, tmp_path):
     assert r.returncode == 0 and "built " in r.stdout, r.stderr
     assert "reference_figures.csv" in r.stdout and "checksum" in r.stdout
     r = run_atlas(["export", str(tmp_path / "pq")], env)
-    assert r.returncode == 0 and (tmp_path / "pq/indicator_values.parquet").exists()
+    assert r.returncode == 0 and len(list(tmp_path.glob("pq/atlas-release-*/data/indicator_values.parquet"))) == 1
 
 
 def test_missing_source_message(tmp_path):
