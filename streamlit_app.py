@@ -26,6 +26,7 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare areas", url_path="compare"),
     st.Page("pages/profile.py", title="Area profile", url_path="profile"),
     st.Page("pages/services.py", title="Services", url_path="services"),
+    st.Page("pages/newborns.py", title="Newborns in care proceedings", url_path="newborns"),
     st.Page("pages/downloads.py", title="Data & downloads", url_path="downloads"),
     st.Page("pages/your_data.py", title="Your data", url_path="your_data"),
     st.Page("pages/methods.py", title="Methods & sources", url_path="methods"),

@@ -20,7 +20,7 @@ if not area:
     ps.show_notices()
     st.info("Choose a local authority to compare it with its region, England and its statistical neighbours "
             "(or click an area on the Map).", icon="👆")
-    st.stop()
+    ui.stop()
 state.remember_area(area)
 set_ids = data.comparator_set_ids()
 set_id = ps.choice("set", "Comparator set", set_ids, data.DEFAULT_COMPARATOR_SET, container=c1,

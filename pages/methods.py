@@ -24,6 +24,8 @@ if tab == "measures":
   section 31 care proceedings in their first weeks of life. Published for England and its regions only, and shown
   as its own measure where present in this build.
 """)
+    st.page_link("pages/newborns.py", label="Every published newborn figure, by definition, with its source",
+                 icon="➡️")
     m = data.measures().set_index("measure_id", drop=False)
     for topic, ids in data.group_measures(list(m.index)):  # grouped by topic, headline measures first
         st.markdown(f"#### {topic}")

@@ -17,7 +17,7 @@ ps.show_notices()
 if not area:
     st.title("Area profile")
     st.info("Choose a local authority above to see its profile (or click an area on the Map).", icon="👆")
-    st.stop()
+    ui.stop()
 state.remember_area(area)
 info = data.area_info(area)
 st.title(f"Area profile: {info.get('area_name', area)}")

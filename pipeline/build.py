@@ -158,7 +158,8 @@ def build(out: Path | None = None, raw: Path | None = None, mirror: Path | None 
         for s in sources.values():
             actual = report.checksums.get(s.id)
             src_rows.append(dict(id=s.id, family=s.family, title=s.title, publisher=s.publisher, edition=s.edition,
-                                 licence=s.licence, landing_page=s.landing_page, url=s.url, path=s.path, sha256=actual,
+                                 licence=s.licence, landing_page=s.landing_page, url=s.url,
+                                 path=f"data/seeds/{s.path}" if s.seed else s.path, sha256=actual,
                                  registry_sha256=s.sha256, checksum_ok=(actual == s.sha256),
                                  used=s.id in ctx.used_sources))
         ctx.put("sources", pd.DataFrame(src_rows))

@@ -3,6 +3,8 @@
 A file already in the cache with the registered checksum is left alone. A file whose checksum differs
 from the registry gives a warning naming the file (the parsers decide whether it still parses).
 A file that can be found nowhere gives one clear message: which source, where to get it, where to put it.
+Seeds (`seed = true`: tables compiled by hand from cited pages, kept in the project under data/seeds/) are never
+copied into the cache: their checksum is taken in place and the parsers read them from data/seeds/.
 """
 from __future__ import annotations
 
@@ -63,7 +65,7 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
     bar = tqdm(list(sources.values()), desc="fetch", unit="file", disable=not progress or not sys.stderr.isatty(),
                file=sys.stderr)
     for src in bar:
-        if src.seed:  # kept in the project (data/seeds/): never copied or downloaded
+        if src.seed:  # kept in the project (data/seeds/): checked in place, never copied or downloaded
             dest = source_file(src, raw)
             if not dest.is_file():
                 missing.append(MissingSourceError(src.id, src.title, src.landing_page, str(dest), src.url))

@@ -26,6 +26,7 @@ PARAMS = {
     "services": {"measure": {}, "area": {}},
     "downloads": {"measures": {}, "levels": {}, "areas": {}, "from": {}, "to": {}},
     "methods": {"tab": {}},
+    "newborns": {"definition": {}},
 }
 CASES = [(p, k, extra) for p, ks in PARAMS.items() for k, extra in ks.items()]
 

@@ -41,6 +41,7 @@ PARSER = {
     **{s: "wales" for s in SOURCES if s.startswith("statswales_cla_31mar_")},
     "wimd2019_scores": "wales", "wimd2019_lookup": "wales",
     "nfjo_reference_figures": "nfjo",
+    "reference_figures_additions_2026": "reference_figures",
     **{s: "geography" for s in ("lad_ctyua_2023", "ward_lad_rgn_2023", "ltla14_lookup", "ons_ltla22_utla22")},
     **{s: "boundaries" for s in ("ctyua_2018", "ctyua_2019", "ctyua_2020", "ctyua_2021", "ctyua_2023", "rgn_2024",
                                  "utla_multiyear")},
@@ -298,6 +299,16 @@ CASES = [
      ["column 'value_qualifier'", "missing column"]),
     ("nfjo_bad_value", "nfjo_reference_figures", set_cell("value", "about 1000", start=1),
      ["column 'value'", "row {line}", "not a number"]),
+    # reference figures: additions seed (data/seeds/care/)
+    ("reference_bad_value", "reference_figures_additions_2026", set_cell("value", "about 40", start=3),
+     ["column 'value'", "row {line}", "not a number"]),
+    ("reference_unknown_qualifier", "reference_figures_additions_2026", set_cell("value_qualifier", ">=", start=5),
+     ["column 'value_qualifier'", "row {line}", "unknown value_qualifier"]),
+    ("reference_no_link", "reference_figures_additions_2026", set_cell("page_url", "", start=7),
+     ["column 'page_url'", "row {line}", "without the page"]),
+    ("reference_unclassified", "reference_figures_additions_2026",
+     set_cell("measure", "babies seen by health visitors", start=2),
+     ["column 'measure'", "row {line}", "matches no definition class"]),
     # ONS lookups
     ("lookup_truncated_row", "lad_ctyua_2023", lines(lambda ls: ls[:4] + [ls[4].split(",")[0] + "\n"] + ls[5:]),
      ["row 5", "truncated"]),
@@ -393,7 +404,8 @@ def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, exp
     msg = err.strip().splitlines()
     assert len(msg) == 1, (case, err)
     m = msg[0]
-    assert m.startswith(f"error: source {sid!r}, file {rel}"), (case, m)
+    shown = f"data/seeds/{rel}" if SOURCES[sid].seed else rel
+    assert m.startswith(f"error: source {sid!r}, file {shown}"), (case, m)
     for e in expect:
         e = e.format(line=getattr(mutate, "line", None))
         assert e in m, (case, e, m)

@@ -985,6 +985,37 @@ def build_manifests() -> dict[str, dict]:
     return _build_manifests(token())
 
 
+# hand-compiled reference figures (seeds; pipeline/marts/reference_figures.py) for the Newborns page
+@st.cache_data(show_spinner=False)
+def _reference(tok: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    figs = _df(tok, "SELECT * FROM reference_figures ORDER BY source_id, line")
+    classes = _df(tok, "SELECT * FROM reference_definition_classes ORDER BY sort_order")
+    parts = _df(tok, """SELECT b.*, a.area_name AS region_name FROM reference_figure_breakdowns b
+                        JOIN areas a ON a.area_code = b.region_code ORDER BY b.region_code""")
+    return figs, classes, parts
+
+
+def reference_figures() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+    """(every reference figure, the definition classes, regional breakdowns) or None if this build lacks them."""
+    if not has_table("reference_figures"):
+        return None
+    return _reference(token())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _level_series(tok: str, measure_id: str, area_type: str) -> pd.DataFrame:
+    return _df(tok, f"""
+        SELECT i.area_code, a.area_name, a.area_type, a.region_code, a.region_name, i.year, i.period_label, i.value,
+               i.numerator, i.denominator, i.status, i.note, {_iv_extra_cols()}
+        FROM indicator_values i JOIN areas a USING (area_code)
+        WHERE i.measure_id = ? AND a.area_type = ? ORDER BY a.area_name, i.year""", [measure_id, area_type])
+
+
+def level_series(measure_id: str, area_type: str) -> pd.DataFrame:
+    """Every year of one official measure for all areas of one type ('la', 'region', 'england')."""
+    return _level_series(token(), measure_id, area_type)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # comparator sets (pipeline/marts/comparators.py, pipeline/post/comparators.py): DfE statistical neighbours
 # (default), the April 2021 DfE edition, ONS similar areas (English upper-tier LAs only), the atlas's own model

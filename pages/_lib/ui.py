@@ -87,6 +87,8 @@ def caveat(mid: str) -> None:
     note = CAVEATS.get(data.topic(mid))
     if note:
         st.info(note, icon="ℹ️")
+        st.page_link("pages/newborns.py", label="Newborns in care proceedings: the published figures, by definition",
+                     icon="➡️")
     else:
         st.caption(f"**{m.get('short_title', mid)}:** {m.get('definition', '')}")
 

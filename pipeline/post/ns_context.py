@@ -1,4 +1,4 @@
-"""North–south model with child and maternal context covariates -> `ns_context_models` (docs/methods.md §12).
+"""North–south model with child and maternal context covariates -> `ns_context_models` (docs/methods.md §13).
 
 For each context measure with enough coverage, the primary north–south model (negative binomial, infant care starts
 with log births as offset, northing and IMD 2019 score, year fixed effects; pipeline/post/stats.py §6) is fitted
