@@ -13,6 +13,31 @@ import streamlit as st
 
 MAX_PARAM_LEN = 300
 MAX_AREAS = 12
+_PENDING = "_url_pending"
+
+
+def _pending() -> dict:
+    return st.session_state.setdefault(_PENDING, {})
+
+
+def discard_url() -> None:
+    """Forget URL parameters collected by an interrupted run (call before a page runs)."""
+    st.session_state.pop(_PENDING, None)
+    st.session_state.pop(_PENDING + "_orig", None)
+
+
+def flush_url() -> None:
+    """Write this run's URL parameters in one update (call after the page has run). No update when unchanged."""
+    pend = st.session_state.pop(_PENDING, None)
+    if pend is None:
+        return
+    orig = st.session_state.pop(_PENDING + "_orig", set())
+    pend = {k: v for k, v in pend.items() if v is not None}
+    current = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    # keep parameters other code wrote directly during this run
+    pend.update({k: v for k, v in current.items() if k not in orig and k not in pend})
+    if pend != current:
+        st.query_params.from_dict(pend)
 
 
 def _display(raw: str) -> str:
@@ -41,9 +66,11 @@ class PageState:
         """keys: the URL parameters this page understands; any others (e.g. from another page's link) are
         dropped so the URL always describes exactly this view."""
         self.page = page
-        if keys:
-            for k in [k for k in st.query_params.keys() if k not in keys]:
-                del st.query_params[k]
+        # URL parameters are collected during the run and written once at its end (flush_url): one browser-history
+        # entry per user action
+        pend = {k: st.query_params.get(k) for k in st.query_params.keys() if not keys or k in keys}
+        st.session_state[_PENDING] = pend
+        st.session_state[_PENDING + "_orig"] = set(st.query_params.keys())
         self.notices: list[str] = []
         self._box = st.container()
         self.written: dict[str, str] = {}
@@ -68,12 +95,10 @@ class PageState:
     def set_param(self, key: str, value: Any) -> None:
         v = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
         self.written[key] = v
-        if st.query_params.get(key) != v:
-            st.query_params[key] = v
+        _pending()[key] = v
 
     def drop_param(self, key: str) -> None:
-        if key in st.query_params:
-            del st.query_params[key]
+        _pending().pop(key, None)
 
     # -- single choice -------------------------------------------------------------------------------------------
     def choice(self, key: str, label: str, options: Sequence, default: Any = None, *,

@@ -1,0 +1,185 @@
+"""Accessibility and navigation in a real browser (Debian Chromium + Playwright).
+
+- axe-core (from the npm registry, installed by `.ci/run` into tests/.node/) is injected into every page after it
+  settles, in the light and the dark colour scheme and at phone size; WCAG 2.0/2.1/2.2 A and AA rules must report
+  no violation (the report is printed on failure).
+- each page has its own <title>; `/map?...` opens the map; one history entry per user action (Back returns to the
+  previous view in one press); the Data & downloads task "all North West LAs 2015-2025 with CIs" in <= 5 clicks.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import (ARTIFACTS, TIMEOUT_MS, _url_param, browser, goto, no_exception,  # noqa: F401
+                                server, wait_idle)
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+PAGES = [("/", "Map"), ("/trends", "Trends"), ("/north_south", "North–south & deprivation"),
+         ("/compare", "Compare areas"), ("/profile", "Area profile"), ("/services", "Services"),
+         ("/downloads", "Data & downloads"), ("/your_data", "Your data"), ("/methods", "Methods & sources")]
+
+
+def _ctx(browser, scheme="light", phone=False):  # noqa: F811
+    vp = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 768}
+    return browser.new_context(viewport=vp, color_scheme=scheme, accept_downloads=True,
+                               is_mobile=phone, has_touch=phone, device_scale_factor=1)
+
+
+def _open(ctx, url):
+    pg = ctx.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    goto(pg, url)
+    pg.wait_for_timeout(800)  # charts finish drawing after the script has finished
+    wait_idle(pg)
+    return pg
+
+
+def axe_violations(pg) -> list[dict]:
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (run `npm install --prefix tests/.node axe-core`, as .ci/run does)")
+    pg.add_script_tag(path=str(AXE))
+    return pg.evaluate("""async (tags) => {
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 8).map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}));
+    }""", WCAG_TAGS)
+
+
+def _report(path, scheme, viol) -> str:
+    lines = [f"axe-core: {len(viol)} WCAG A/AA rule(s) violated on {path} ({scheme})"]
+    for v in viol:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}")
+        for n in v["nodes"]:
+            lines.append(f"    {n['target']}: {n['summary']}".replace("\n", " "))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path,title", PAGES)
+def test_axe_clean(server, browser, path, title, scheme):  # noqa: F811
+    ctx = _ctx(browser, scheme)
+    try:
+        pg = _open(ctx, server["base"] + path)
+        no_exception(pg)
+        viol = axe_violations(pg)
+        if viol:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            name = f"axe_{path.strip('/') or 'map'}_{scheme}"
+            pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            (ARTIFACTS / f"{name}.json").write_text(json.dumps(viol, indent=1))
+        assert not viol, _report(path, scheme, viol)
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/compare?area=E06000009", "/north_south"])
+def test_axe_clean_phone(server, browser, path):  # noqa: F811
+    ctx = _ctx(browser, "light", phone=True)
+    try:
+        pg = _open(ctx, server["base"] + path)
+        viol = axe_violations(pg)
+        assert not viol, _report(path, "phone", viol)
+    finally:
+        ctx.close()
+
+
+def test_each_page_has_its_own_title(server, browser):  # noqa: F811
+    ctx = _ctx(browser)
+    try:
+        seen = {}
+        for path, title in PAGES:
+            pg = _open(ctx, server["base"] + path)
+            pg.wait_for_function("(t) => document.title.includes(t)", arg=title, timeout=TIMEOUT_MS)
+            seen[path] = pg.title()
+            pg.close()
+        assert len(set(seen.values())) == len(PAGES), seen
+    finally:
+        ctx.close()
+
+
+def test_map_path_opens_the_map(server, browser):  # noqa: F811
+    ctx = _ctx(browser)
+    try:
+        pg = _open(ctx, server["base"] + "/map?measure=cla_starts_u1_rate&year=2023")
+        no_exception(pg)
+        assert "Page not found" not in pg.locator("body").inner_text()
+        assert pg.locator("h1").first.inner_text().startswith("Map")
+        assert _url_param(pg, "year") == "2023"
+        pg.wait_for_selector('[data-testid="stPlotlyChart"] canvas', timeout=TIMEOUT_MS)
+    finally:
+        ctx.close()
+
+
+def _back(pg):
+    pg.go_back()
+    pg.wait_for_timeout(300)
+    wait_idle(pg)
+
+
+def test_back_returns_to_previous_view_in_one_press(server, browser):  # noqa: F811
+    ctx = _ctx(browser)
+    try:
+        pg = _open(ctx, server["base"] + "/?measure=cla_starts_u1_rate&year=2024")
+        first = pg.url
+        slider = pg.get_by_role("slider").first
+        slider.focus()
+        pg.keyboard.press("ArrowLeft")
+        pg.wait_for_function("() => location.search.includes('year=2023')", timeout=TIMEOUT_MS)
+        wait_idle(pg)
+        # a change of year is one entry: Back returns to 2024
+        _back(pg)
+        pg.wait_for_function("() => location.search.includes('year=2024')", timeout=TIMEOUT_MS)
+        assert _url_param(pg, "year") == "2024"
+        assert "2023/24" in pg.locator('[data-testid="stMarkdown"]').all_inner_texts().__str__()
+        # navigating to another page is one entry: Back returns to the map in one press
+        pg.goto(first)
+        wait_idle(pg)
+        pg.get_by_role("link", name="Trends").first.click()
+        pg.wait_for_function("() => location.pathname.endsWith('/trends')", timeout=TIMEOUT_MS)
+        wait_idle(pg)
+        pg.wait_for_timeout(500)
+        _back(pg)
+        pg.wait_for_function("() => !location.pathname.endsWith('/trends')", timeout=10_000)
+        wait_idle(pg)
+        assert pg.locator("h1").first.inner_text().startswith("Map")
+    finally:
+        ctx.close()
+
+
+def test_downloads_north_west_2015_2025_in_five_clicks(server, browser):  # noqa: F811
+    """Task (3): a CSV of all North West LAs 2015-2025 with CIs, counting every click from the page opening."""
+    ctx = _ctx(browser)
+    try:
+        pg = _open(ctx, server["base"] + "/downloads")
+        clicks = 0
+        pg.get_by_label("Region", exact=True).click(); clicks += 1  # noqa: E702
+        pg.get_by_role("option", name="North West").click(); clicks += 1  # noqa: E702
+        wait_idle(pg)
+        # the year range slider opens on the whole range: nothing to do for 2015-2025
+        text = pg.locator('[data-testid="stMarkdown"]').all_inner_texts().__str__()
+        assert "2015" in text and "2025" in text, text
+        with pg.expect_download(timeout=TIMEOUT_MS) as dl:
+            pg.get_by_role("button", name="Download CSV").click(); clicks += 1  # noqa: E702
+        assert clicks <= 5
+        rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8"))))
+        las = {r["area_code"] for r in rows}
+        assert {"E06000009", "E08000003"} <= las  # Blackpool, Manchester
+        assert all(r["area_type"] == "la" for r in rows) if "area_type" in rows[0] else True
+        assert {int(r["year"]) for r in rows} >= {2015, 2025}
+        assert any(r["lower_95"] not in ("", None) for r in rows)
+        import duckdb
+        con = duckdb.connect(str(server["warehouse"]), read_only=True)
+        nw = {c for (c,) in con.execute("SELECT area_code FROM areas WHERE area_type='la' AND region_name='North West'")
+              .fetchall()}
+        con.close()
+        assert las <= nw and len(las) >= 20
+    finally:
+        ctx.close()
