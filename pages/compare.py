@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._lib import charts, data, state, ui
+from pages._lib import charts, data, pickers, state, ui
 
 ui.guard()
 st.title("Compare areas")
@@ -13,12 +13,13 @@ names = data.area_names()
 la_opts = data.la_codes()
 default = state.remembered_area() if state.remembered_area() in la_opts else (la_opts[0] if la_opts else "")
 c1, c2 = st.columns([2, 3])
-area = ps.choice("area", "Local authority", la_opts, default, format_func=lambda c: f"{names.get(c, c)} ({c})",
+area = ps.choice("area", "Local authority", la_opts, default, format_func=pickers.area_label,
                  container=c1, what="area")
 state.remember_area(area)
 neigh = data.stat_neighbours(area)
+pickers.preset_picker(ps, "with", la_opts, area, max_n=state.MAX_AREAS, container=c2, exclude=area)
 comp = ps.multi("with", "Comparators (add or remove)", [c for c in la_opts if c != area], neigh[:6],
-                format_func=lambda c: names.get(c, c), container=c2, what="comparators")
+                format_func=pickers.area_label, container=c2, what="comparators")
 ps.show_notices()
 if not neigh:
     st.caption("Statistical neighbours are not available in this build (statistics step); add comparators by hand.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, state, ui
+from pages._lib import charts, data, pickers, state, ui
 
 ui.guard()
 st.title("Map")
@@ -75,7 +75,7 @@ if user:
 
 area_opts = [""] + list(df.sort_values("area_name")["area_code"])
 sel = ps.choice("area", "Selected area (keyboard alternative to clicking the map)", area_opts, "",
-                format_func=lambda c: "— none —" if c == "" else f"{names.get(c, c)} ({c})", what="area")
+                format_func=lambda c: "— none —" if c == "" else pickers.area_label(c), what="area")
 ps.show_notices()
 if sel:
     state.remember_area(sel)

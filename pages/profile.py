@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, state, ui
+from pages._lib import charts, data, pickers, state, ui
 
 ui.guard()
 ui.print_css()
@@ -11,7 +11,7 @@ ps = state.PageState("profile", ('area',))
 names = data.area_names()
 la_opts = data.la_codes()
 default = state.remembered_area() if state.remembered_area() in la_opts else (la_opts[0] if la_opts else "")
-area = ps.choice("area", "Local authority", la_opts, default, format_func=lambda c: f"{names.get(c, c)} ({c})",
+area = ps.choice("area", "Local authority", la_opts, default, format_func=pickers.area_label,
                  what="area")
 ps.show_notices()
 state.remember_area(area)

@@ -14,6 +14,7 @@ import streamlit as st
 MAX_PARAM_LEN = 300
 MAX_AREAS = 12
 _PENDING = "_url_pending"
+_LAST = "_url_last"  # page -> the parameters this session last wrote for it
 
 
 def _pending() -> dict:
@@ -24,6 +25,7 @@ def discard_url() -> None:
     """Forget URL parameters collected by an interrupted run (call before a page runs)."""
     st.session_state.pop(_PENDING, None)
     st.session_state.pop(_PENDING + "_orig", None)
+    st.session_state.pop(_PENDING + "_page", None)
 
 
 def flush_url() -> None:
@@ -36,8 +38,41 @@ def flush_url() -> None:
     current = {k: st.query_params.get(k) for k in st.query_params.keys()}
     # keep parameters other code wrote directly during this run
     pend.update({k: v for k, v in current.items() if k not in orig and k not in pend})
-    if pend != current:
-        st.query_params.from_dict(pend)
+    page = st.session_state.pop(_PENDING + "_page", None)
+    if page:
+        st.session_state.setdefault(_LAST, {})[page] = dict(pend)
+    if pend == current:
+        return
+    if not st.session_state.get(_LAST + "_first_done"):
+        # the session's first run (a page just opened): replace the address instead of adding an entry, so Back
+        # leaves the page in one press
+        st.session_state[_LAST + "_first_done"] = True
+        if _replace_silently(pend):
+            return
+    st.query_params.from_dict(pend)
+
+
+def _replace_silently(params: dict) -> bool:
+    """Set the server's query parameters without a page-info message and replace the browser's address with a
+    script (history.replaceState). False if Streamlit's internals are not as expected."""
+    import json
+    from urllib.parse import urlencode
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+        ctx = get_script_run_ctx()
+        with get_session_state().query_params() as qp:
+            qp.clear_with_no_forward_msg(preserve_embed=True)
+            for k, v in params.items():
+                qp.set_with_no_forward_msg(k, v)
+        qs = urlencode(params)
+        if ctx is not None:
+            ctx.query_string = qs
+    except Exception:
+        return False
+    st.html("<script>window.history.replaceState(window.history.state, '', window.location.pathname + "
+            f"({json.dumps('?' + qs if qs else '')}));</script>", unsafe_allow_javascript=True)
+    return True
 
 
 def _display(raw: str) -> str:
@@ -71,6 +106,11 @@ class PageState:
         pend = {k: st.query_params.get(k) for k in st.query_params.keys() if not keys or k in keys}
         st.session_state[_PENDING] = pend
         st.session_state[_PENDING + "_orig"] = set(st.query_params.keys())
+        st.session_state[_PENDING + "_page"] = page
+        # parameters changed from outside since this page last wrote them (Back/Forward, a link): the URL wins
+        last = st.session_state.get(_LAST, {}).get(page)
+        self._changed = ({k for k in pend if k in (keys or pend) and last is not None and pend[k] != last.get(k)}
+                         if last is not None else set())
         self.notices: list[str] = []
         self._box = st.container()
         self.written: dict[str, str] = {}
@@ -112,7 +152,7 @@ class PageState:
             default = options[0]
         wkey = self._wkey(key)
         by_str = {str(o): o for o in options}
-        if wkey not in st.session_state:
+        if wkey not in st.session_state or key in self._changed:
             raw = self._raw(key)
             val = None
             if raw is not None:
@@ -132,6 +172,7 @@ class PageState:
         elif widget == "select_slider" and len(options) > 1:
             val = c.select_slider(label, options, key=wkey, format_func=format_func, **kw)
         else:
+            kw.setdefault("filter_mode", "contains")
             val = c.selectbox(label, options, key=wkey, format_func=format_func, **kw)
         self.set_param(key, val)
         if shared:
@@ -147,7 +188,7 @@ class PageState:
         by_str = {str(o): o for o in options}
         default = [d for d in default if d in by_str.values()][:max_n]
         wkey = self._wkey(key)
-        if wkey not in st.session_state:
+        if wkey not in st.session_state or key in self._changed:
             raw = self._raw(key)
             val: list | None = None
             if raw is not None:
@@ -171,11 +212,57 @@ class PageState:
         else:
             st.session_state[wkey] = [v for v in st.session_state[wkey] if v in options]
         c = container or st
+        # exact substring matching; no "select all" (Enter adds one option, never every match)
+        kw.setdefault("filter_mode", "contains")
+        kw.setdefault("select_all", False)
         val = c.multiselect(label, options, key=wkey, format_func=format_func, max_selections=max_n, **kw)
         self.set_param(key, val)
         if shared:
             st.session_state[f"g_{shared}"] = val
         return val
+
+    # -- a range of whole numbers (years) ------------------------------------------------------------------------
+    def int_range(self, key_from: str, key_to: str, label: str, lo: int, hi: int, *, container=None,
+                  what: str = "years", **kw) -> tuple[int, int]:
+        """A range slider whose ends live in two URL parameters (e.g. from=2015&to=2025)."""
+        lo, hi = int(lo), int(hi)
+        if lo >= hi:
+            self.set_param(key_from, lo)
+            self.set_param(key_to, hi)
+            return lo, hi
+        wkey = self._wkey(f"{key_from}_{key_to}")
+        cur = st.session_state.get(wkey)
+        if wkey not in st.session_state or {key_from, key_to} & self._changed:
+            ends = []
+            for k, dflt in ((key_from, lo), (key_to, hi)):
+                raw = self._raw(k)
+                v = dflt
+                if raw is not None:
+                    try:
+                        v = int(raw)
+                    except ValueError:
+                        v = None
+                    if v is None:
+                        self.notice(f"The link's {what} “{_display(raw)}” is not recognised; showing {dflt} instead.")
+                        v = dflt
+                    elif not lo <= v <= hi:
+                        self.notice(f"The link's {what} {v} is outside the years with data ({lo}–{hi}); "
+                                    f"showing {dflt} instead.")
+                        v = dflt
+                ends.append(v)
+            st.session_state[wkey] = (min(ends), max(ends))
+        else:
+            try:
+                a, b = (int(x) for x in cur)
+            except Exception:
+                a, b = lo, hi
+            a, b = max(lo, min(a, hi)), max(lo, min(b, hi))
+            st.session_state[wkey] = (min(a, b), max(a, b))
+        c = container or st
+        a, b = c.slider(label, min_value=lo, max_value=hi, step=1, key=wkey, **kw)
+        self.set_param(key_from, a)
+        self.set_param(key_to, b)
+        return int(a), int(b)
 
     def show_notices(self) -> None:
         """Render the collected notices at the top of the page (call once, after the widgets)."""

@@ -110,3 +110,10 @@ def print_css() -> None:
       details { display: block; }
     }
     </style>""", unsafe_allow_html=True)
+
+
+def accessibility_statement() -> str:
+    """The accessibility statement (docs/accessibility.md, shown on the Methods page)."""
+    from pathlib import Path
+    p = Path(__file__).resolve().parents[2] / "docs" / "accessibility.md"
+    return p.read_text(encoding="utf-8") if p.exists() else "The accessibility statement is in docs/accessibility.md."
