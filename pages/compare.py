@@ -65,7 +65,10 @@ if len(vals):
     if any(data.is_user(m) for m in latest["measure_id"]):
         st.markdown(ui.userdata.BADGE_MD + " Rows marked ⚠️ are your data (this session only), shown with "
                     "disclosure control; their comparator is your file's own England row where given.")
-    st.dataframe(tab, width="stretch")
+    with st.container(key="wide_only"):
+        st.dataframe(tab, width="stretch")
+    with st.container(key="phone_only"):  # on a phone: one short list per measure instead of the wide table
+        st.markdown(ui.per_measure_list(tab))
     st.caption("Cells: value (95% confidence interval where computed). Suppressed values are never shown.")
 
 sp = data.spine(latest)

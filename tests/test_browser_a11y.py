@@ -199,3 +199,83 @@ def test_downloads_north_west_2015_2025_in_five_clicks(server, browser):  # noqa
         assert ok and all(r["lower_95"] and r["upper_95"] for r in ok)
     finally:
         ctx.close()
+
+
+MAP_VIEW_JS = """() => {
+  const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  const sp = gd._fullLayout.map._subplot;
+  const b = sp.map.getBounds();
+  return {fit: gd.layout.meta.fit_bounds, west: b.getWest(), east: b.getEast(), south: b.getSouth(),
+          north: b.getNorth()};
+}"""
+
+
+def test_phone_map_shows_all_of_england_and_labelled_menu(server, browser):  # noqa: F811
+    ctx = _ctx(browser, phone=True)
+    try:
+        pg = _open(ctx, server["base"] + "/?measure=cla_starts_u1_rate&year=2024")
+        pg.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+        pg.wait_for_timeout(1500)
+        v = pg.evaluate(MAP_VIEW_JS)
+        (w, s), (e, n) = v["fit"]
+        tol = 0.05
+        assert v["west"] <= w + tol and v["east"] >= e - tol and v["south"] <= s + tol and v["north"] >= n - tol, v
+        menu = pg.evaluate("""() => getComputedStyle(document.querySelector(
+            '[data-testid="stExpandSidebarButton"]'), '::after').content""")
+        assert "Menu" in menu
+    finally:
+        ctx.close()
+
+
+def test_phone_compare_is_a_per_measure_list(server, browser):  # noqa: F811
+    for phone in (True, False):
+        ctx = _ctx(browser, phone=phone)
+        try:
+            pg = _open(ctx, server["base"] + "/compare?area=E06000009")
+            lst, wide = pg.locator(".st-key-phone_only"), pg.locator(".st-key-wide_only")
+            assert lst.is_visible() is phone and wide.is_visible() is not phone
+            if phone:
+                text = lst.inner_text()
+                assert "Blackpool:" in text and "England:" in text
+        finally:
+            ctx.close()
+
+
+def _lum(rgb: str) -> float:
+    import re
+    c = [int(x) / 255 for x in re.findall(r"\d+", rgb)[:3]]
+    c = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+
+def _ratio(a: str, b: str) -> float:
+    la, lb = _lum(a), _lum(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_chart_legends_and_lines_visible_in_both_themes(server, browser, scheme):  # noqa: F811
+    ctx = _ctx(browser, scheme)
+    try:
+        # the map's legend (on the map's white background)
+        pg = _open(ctx, server["base"] + "/?measure=cla_starts_u1_rate&year=2024&colour=quantile")
+        fills = pg.evaluate("""() => Array.from(document.querySelectorAll(
+            '[data-testid="stPlotlyChart"] .legendtext')).map(t => getComputedStyle(t).fill)""")
+        assert fills and all(_ratio(f, "rgb(255,255,255)") >= 4.5 for f in fills), fills
+        # the England line of a trend chart against the page background
+        pg = _open(ctx, server["base"] + "/trends?measure=cla_starts_u1_rate&areas=E06000009&view=areas")
+        res = pg.evaluate("""() => {
+            const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+            const eng = gd._fullData.find(t => t.name === 'England' && t.mode && t.mode.includes('lines'));
+            return {line: eng && eng.line.color,
+                    bg: getComputedStyle(document.querySelector('[data-testid="stApp"]')).backgroundColor};
+        }""")
+        assert res["line"], res
+        assert _ratio(res["line"] if res["line"].startswith("rgb") else _hex(res["line"]), res["bg"]) >= 4.5, res
+    finally:
+        ctx.close()
+
+
+def _hex(h: str) -> str:
+    h = h.lstrip("#")
+    return "rgb(%d,%d,%d)" % tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))

@@ -40,6 +40,34 @@ HISTORY_JS = """<script>
 </script>"""
 
 
+# On a narrow screen (a phone) the map is zoomed out to show the whole of its layer (England, or England and Wales):
+# the server does not know the screen width, so the browser fits the map to the bounds the figure carries in
+# layout.meta.fit_bounds, after every redraw.
+MAP_FIT_JS = """<script>
+(function () {
+  if (window.__atlasFit) return;
+  window.__atlasFit = true;
+  function fit(gd) {
+    try {
+      var b = gd.layout && gd.layout.meta && gd.layout.meta.fit_bounds;
+      var sp = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+      if (!b || !sp || !sp.map) return;
+      if (gd.getBoundingClientRect().width >= 700) return;
+      sp.map.fitBounds(b, {padding: 6, animate: false});
+    } catch (e) { /* never break the chart */ }
+  }
+  setInterval(function () {
+    document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot').forEach(function (gd) {
+      if (gd.__atlasFitOn || !gd.on || !gd._fullLayout || !gd._fullLayout.map) return;
+      gd.__atlasFitOn = true;
+      gd.on('plotly_afterplot', function () { fit(gd); });
+      fit(gd);
+    });
+  }, 400);
+})();
+</script>"""
+
+
 def page_title(title: str) -> str:
     """The browser tab's <title> for a page."""
     return f"{title} · {APP_NAME}"
@@ -47,7 +75,7 @@ def page_title(title: str) -> str:
 
 def install_history_script() -> None:
     """Once per run (cheap): the history script above. Rendered in the sidebar, takes no space."""
-    st.sidebar.html(HISTORY_JS, unsafe_allow_javascript=True)
+    st.sidebar.html(HISTORY_JS + MAP_FIT_JS, unsafe_allow_javascript=True)
 
 
 # Accessibility CSS (WCAG 2.2 AA): captions in the body text colour (Streamlit's faded caption grey is 3.9:1 on
@@ -70,6 +98,11 @@ A11Y_CSS = """<style>
   }
 }
 .stDeployButton, [data-testid="stAppDeployButton"] { display: none !important; }
+/* the phone's sidebar button says what it opens */
+[data-testid="stExpandSidebarButton"]::after { content: "Menu"; margin-left: 0.3rem; font-size: 0.95rem; }
+/* views with a phone alternative: a per-measure list instead of a wide table */
+@media (max-width: 640px) { .st-key-wide_only { display: none !important; } }
+@media (min-width: 641px) { .st-key-phone_only { display: none !important; } }
 </style>"""
 
 

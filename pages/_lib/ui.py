@@ -117,3 +117,22 @@ def accessibility_statement() -> str:
     from pathlib import Path
     p = Path(__file__).resolve().parents[2] / "docs" / "accessibility.md"
     return p.read_text(encoding="utf-8") if p.exists() else "The accessibility statement is in docs/accessibility.md."
+
+
+def per_measure_list(tab: pd.DataFrame) -> str:
+    """A wide measures × areas table as markdown, one block per measure (readable on a phone): the measure and
+    any leading descriptive columns (period, official) as a heading line, then one bullet per area."""
+    import re
+    lead = [c for c in tab.columns if str(c) in ("Period", "Official")]
+    areas = [c for c in tab.columns if c not in lead]
+
+    def esc(v) -> str:
+        s = "" if v is None or (isinstance(v, float) and v != v) else str(v)
+        return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", s) or "–"
+    out = []
+    for measure, row in tab.iterrows():
+        extra = ", ".join(esc(row[c]) for c in lead if c == "Period" and esc(row[c]) != "–")
+        out.append(f"**{esc(measure)}**" + (f" ({extra})" if extra else ""))
+        out.extend(f"- {esc(a)}: {esc(row[a])}" for a in areas)
+        out.append("")
+    return "\n".join(out)
