@@ -80,6 +80,23 @@ def test_axe_clean(server, browser, path, title, scheme):  # noqa: F811
         ctx.close()
 
 
+@pytest.mark.parametrize("path", ["/?colour=significance&area=E06000009", "/north_south?view=models",
+                                  "/north_south?view=oe", "/north_south?view=funnel", "/methods?tab=build",
+                                  "/methods?tab=accessibility", "/profile?area=E06000009",
+                                  "/trends?areas=E06000009,E08000016&view=regions"])
+def test_axe_clean_other_views(server, browser, path):  # noqa: F811
+    """Views behind the pages' defaults: significance colouring with a selected area, the model text, the
+    observed/expected map, the funnel plot, build warnings (a scrollable code block), a profile."""
+    ctx = _ctx(browser, "light")
+    try:
+        pg = _open(ctx, server["base"] + path)
+        no_exception(pg)
+        viol = axe_violations(pg)
+        assert not viol, _report(path, "light", viol)
+    finally:
+        ctx.close()
+
+
 @pytest.mark.parametrize("path", ["/", "/compare?area=E06000009", "/north_south"])
 def test_axe_clean_phone(server, browser, path):  # noqa: F811
     ctx = _ctx(browser, "light", phone=True)
@@ -279,3 +296,13 @@ def test_chart_legends_and_lines_visible_in_both_themes(server, browser, scheme)
 def _hex(h: str) -> str:
     h = h.lstrip("#")
     return "rgb(%d,%d,%d)" % tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def test_prewarm_runs_the_default_page(server):
+    """`atlas up` pre-warms a fresh server with one headless session on the map page (benchmarks/cold_start.py
+    --prewarm measures the effect); it never fails the start-up: an unreachable server gives None."""
+    from pipeline.prewarm import prewarm
+    took = prewarm(server["base"], timeout=120)
+    assert took is not None and took > 0
+    from tests.test_browser import _free_port
+    assert prewarm(f"http://127.0.0.1:{_free_port()}", timeout=2) is None

@@ -57,6 +57,10 @@ MAP_FIT_JS = """<script>
     } catch (e) { /* never break the chart */ }
   }
   setInterval(function () {
+    // scrollable code blocks (build warnings) reachable by keyboard (WCAG 2.1.1)
+    document.querySelectorAll('[data-testid="stCode"] pre:not([tabindex])').forEach(function (p) {
+      p.setAttribute('tabindex', '0');
+    });
     document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot').forEach(function (gd) {
       if (gd.__atlasFitOn || !gd.on || !gd._fullLayout || !gd._fullLayout.map) return;
       gd.__atlasFitOn = true;
