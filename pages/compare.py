@@ -68,7 +68,7 @@ if len(vals):
     with st.container(key="wide_only"):
         st.dataframe(tab, width="stretch")
     with st.container(key="phone_only"):  # on a phone: one short list per measure instead of the wide table
-        st.markdown(ui.per_measure_list(tab))
+        st.html(ui.per_measure_list(tab))
     st.caption("Cells: value (95% confidence interval where computed). Suppressed values are never shown.")
 
 sp = data.spine(latest)

@@ -49,11 +49,19 @@ async def _run_default_page(ws_url: str, timeout: float) -> bool:
 
 def prewarm(base: str, timeout: float = 90, proc=None) -> float | None:
     """Wait for the server at `base` (http://host:port), run its default page once; seconds taken, or None."""
+    import threading
     t0 = time.perf_counter()
-    try:
-        if not wait_healthy(base, timeout, proc):
-            return None
-        ok = asyncio.run(_run_default_page(base.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream", timeout))
-    except Exception:
+    if not wait_healthy(base, timeout, proc):
         return None
-    return time.perf_counter() - t0 if ok else None
+    ws_url = base.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
+    result: dict = {}
+
+    def run() -> None:  # its own thread and event loop (the caller may be inside one)
+        try:
+            result["ok"] = asyncio.run(_run_default_page(ws_url, timeout))
+        except Exception as exc:  # never fatal
+            result["error"] = exc
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(timeout + 5)
+    return time.perf_counter() - t0 if result.get("ok") else None

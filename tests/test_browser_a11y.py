@@ -306,3 +306,51 @@ def test_prewarm_runs_the_default_page(server):
     assert took is not None and took > 0
     from tests.test_browser import _free_port
     assert prewarm(f"http://127.0.0.1:{_free_port()}", timeout=2) is None
+
+
+FOCUS_JS = """(sel) => {
+  const e = document.activeElement;
+  const t = sel ? e.closest(sel) : e;
+  const s = getComputedStyle(t);
+  return {tag: e.tagName, style: s.outlineStyle, width: parseFloat(s.outlineWidth), colour: s.outlineColor};
+}"""
+
+
+def test_visible_keyboard_focus_on_nav_links_and_slider(server, browser):  # noqa: F811
+    ctx = _ctx(browser)
+    try:
+        pg = _open(ctx, server["base"] + "/?measure=cla_starts_u1_rate&year=2024")
+        pg.locator('[data-testid="stSidebarNav"] a').first.focus()
+        pg.keyboard.press("Tab")
+        pg.keyboard.press("Shift+Tab")
+        f = pg.evaluate(FOCUS_JS, None)
+        assert f["tag"] == "A" and f["style"] == "solid" and f["width"] >= 2, f
+        pg.locator('.st-key-w_map_year input[type="range"]').first.focus()
+        pg.keyboard.press("Shift+Tab")
+        pg.keyboard.press("Tab")
+        f = pg.evaluate(FOCUS_JS, '[data-rac][style*="absolute"]')  # the slider's thumb
+        assert f["tag"] == "INPUT" and f["style"] == "solid" and f["width"] >= 2, f
+    finally:
+        ctx.close()
+
+
+def test_area_picker_exact_substring_and_enter_adds_one(server, browser):  # noqa: F811
+    ctx = _ctx(browser)
+    try:
+        pg = _open(ctx, server["base"] + "/trends?measure=cla_starts_u1_rate&areas=E06000009&view=areas")
+        box = pg.locator(".st-key-w_trends_areas input").first
+        box.click()
+        box.type("arnsl")
+        pg.wait_for_timeout(500)
+        opts = pg.get_by_role("option").all_inner_texts()
+        # exact substring: only the two Barnsley codes (fuzzy matching would offer many more)
+        assert opts and all("arnsl" in o.lower() for o in opts), opts
+        assert {o.split(" · ")[1] for o in opts} == {"E08000016", "E08000038"}, opts
+        assert not any("select all" in o.lower() for o in opts)
+        pg.keyboard.press("Enter")
+        wait_idle(pg)
+        pg.wait_for_function("() => location.search.includes('areas=E06000009%2CE0800')", timeout=TIMEOUT_MS)
+        areas = _url_param(pg, "areas").split(",")
+        assert len(areas) == 2 and areas[1] in ("E08000016", "E08000038"), areas
+    finally:
+        ctx.close()

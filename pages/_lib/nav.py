@@ -93,11 +93,14 @@ A11Y_CSS = """<style>
 [data-testid="stExpander"] summary:focus-visible {
   outline: 3px solid #0b5cad !important; outline-offset: 2px !important; box-shadow: 0 0 0 5px #ffffff !important;
 }
-[data-testid="stSlider"] [role="slider"]:focus { outline: 3px solid #0b5cad !important; outline-offset: 2px; }
+[data-testid="stSlider"] [role="slider"]:focus, [data-testid="stSlider"] [data-focus-visible="true"] {
+  outline: 3px solid #0b5cad !important; outline-offset: 2px !important;
+}
 @media (prefers-color-scheme: dark) {
   [data-testid="stSidebarNav"] a:focus-visible, [data-testid="stPageLink"] a:focus-visible,
   [data-testid="stSlider"] [role="slider"]:focus-visible, button:focus-visible, a:focus-visible,
-  [data-testid="stSlider"] [role="slider"]:focus, [data-testid="stExpander"] summary:focus-visible {
+  [data-testid="stSlider"] [role="slider"]:focus, [data-testid="stExpander"] summary:focus-visible,
+  [data-testid="stSlider"] [data-focus-visible="true"] {
     outline-color: #79b8ff !important; box-shadow: 0 0 0 5px #0e1117 !important;
   }
 }

@@ -109,14 +109,26 @@ class PageState:
         st.session_state[_PENDING + "_page"] = page
         # parameters changed from outside since this page last wrote them (Back/Forward, a link): the URL wins
         last = st.session_state.get(_LAST, {}).get(page)
-        self._changed = ({k for k in pend if k in (keys or pend) and last is not None and pend[k] != last.get(k)}
-                         if last is not None else set())
+        self._last = last or {}
+        self._changed = {k for k in pend if pend[k] != last.get(k)} if last is not None else set()
         self.notices: list[str] = []
         self._box = st.container()
         self.written: dict[str, str] = {}
         self._shown = 0
 
     # -- helpers -------------------------------------------------------------------------------------------------
+    def _url_moved(self, wkey: str, *keys: str) -> bool:
+        """True when the URL changed from outside (Back/Forward, a link) for these parameters while the widget
+        still holds the value this page last wrote, i.e. the user did not change it in this rerun (a widget the
+        user has just changed wins over an address the browser had not updated yet)."""
+        if not (set(keys) & self._changed) or wkey not in st.session_state:
+            return False
+        cur = st.session_state[wkey]
+        if len(keys) == 1:
+            cur = [cur]
+        parts = [",".join(map(str, c)) if isinstance(c, (list, tuple)) else str(c) for c in cur]
+        return parts == [self._last.get(k) for k in keys]
+
     def _raw(self, key: str) -> str | None:
         try:
             v = st.query_params.get(key)
@@ -152,7 +164,7 @@ class PageState:
             default = options[0]
         wkey = self._wkey(key)
         by_str = {str(o): o for o in options}
-        if wkey not in st.session_state or key in self._changed:
+        if wkey not in st.session_state or self._url_moved(wkey, key):
             raw = self._raw(key)
             val = None
             if raw is not None:
@@ -188,7 +200,7 @@ class PageState:
         by_str = {str(o): o for o in options}
         default = [d for d in default if d in by_str.values()][:max_n]
         wkey = self._wkey(key)
-        if wkey not in st.session_state or key in self._changed:
+        if wkey not in st.session_state or self._url_moved(wkey, key):
             raw = self._raw(key)
             val: list | None = None
             if raw is not None:
@@ -232,7 +244,7 @@ class PageState:
             return lo, hi
         wkey = self._wkey(f"{key_from}_{key_to}")
         cur = st.session_state.get(wkey)
-        if wkey not in st.session_state or {key_from, key_to} & self._changed:
+        if wkey not in st.session_state or self._url_moved(wkey, key_from, key_to):
             ends = []
             for k, dflt in ((key_from, lo), (key_to, hi)):
                 raw = self._raw(k)
@@ -246,8 +258,8 @@ class PageState:
                         self.notice(f"The link's {what} “{_display(raw)}” is not recognised; showing {dflt} instead.")
                         v = dflt
                     elif not lo <= v <= hi:
-                        self.notice(f"The link's {what} {v} is outside the years with data ({lo}–{hi}); "
-                                    f"showing {dflt} instead.")
+                        self.notice(f"The link's {what} “{_display(raw)}” is not recognised (outside the years "
+                                    f"with data, {lo}–{hi}); showing {dflt} instead.")
                         v = dflt
                 ends.append(v)
             st.session_state[wkey] = (min(ends), max(ends))

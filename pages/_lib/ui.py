@@ -120,19 +120,18 @@ def accessibility_statement() -> str:
 
 
 def per_measure_list(tab: pd.DataFrame) -> str:
-    """A wide measures × areas table as markdown, one block per measure (readable on a phone): the measure and
-    any leading descriptive columns (period, official) as a heading line, then one bullet per area."""
-    import re
+    """A wide measures × areas table as HTML, one block per measure (readable on a phone): the measure with its
+    period as a heading line, then one list item per area. Same cells as the table it replaces."""
+    import html
     lead = [c for c in tab.columns if str(c) in ("Period", "Official")]
     areas = [c for c in tab.columns if c not in lead]
 
     def esc(v) -> str:
         s = "" if v is None or (isinstance(v, float) and v != v) else str(v)
-        return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", s) or "–"
+        return html.escape(s) or "–"
     out = []
     for measure, row in tab.iterrows():
-        extra = ", ".join(esc(row[c]) for c in lead if c == "Period" and esc(row[c]) != "–")
-        out.append(f"**{esc(measure)}**" + (f" ({extra})" if extra else ""))
-        out.extend(f"- {esc(a)}: {esc(row[a])}" for a in areas)
-        out.append("")
+        period = esc(row["Period"]) if "Period" in lead else "–"
+        out.append(f"<p><strong>{esc(measure)}</strong>{f' ({period})' if period != '–' else ''}</p><ul>"
+                   + "".join(f"<li>{esc(a)}: {esc(row[a])}</li>" for a in areas) + "</ul>")
     return "\n".join(out)
