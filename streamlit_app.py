@@ -49,5 +49,5 @@ with st.sidebar:
 nav.install_css()
 nav.install_history_script()
 state.discard_url()
-page.run()
-state.flush_url()
+with state.url_written_at_end():  # one URL update per run, also when the page stops early (st.stop)
+    page.run()

@@ -31,7 +31,7 @@ info = data.area_info(area)
 latest = data.area_latest(area, with_user=True)
 if latest.empty:
     st.info("No values for this area.")
-    st.stop()
+    state.stop_page()
 codes = [area, info.get("region_code"), data.ENGLAND, *comp]
 codes = [c for c in dict.fromkeys(codes) if c]
 vals = data.compare(codes, latest)

@@ -146,3 +146,12 @@ def test_a_widget_just_changed_wins_over_a_stale_address(app):
     at.select_slider(key="w_map_year").set_value(2022).run()
     assert at.select_slider(key="w_map_year").value == 2022
     assert _qp(at, "year") == "2022"
+
+
+def test_url_written_when_a_page_stops_early(app, monkeypatch):
+    """A page that ends with st.stop() (e.g. Compare for an area without values) still writes its URL."""
+    from pages._lib import data
+    monkeypatch.setattr(data, "area_latest", lambda *a, **k: __import__("pandas").DataFrame())
+    at = app("compare", area="E06000009")
+    assert "No values for this area." in [i.value for i in at.info]
+    assert _qp(at, "area") == "E06000009" and _qp(at, "with")

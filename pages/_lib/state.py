@@ -6,6 +6,7 @@ injection strings) fall back to the default and a visible notice says so; they n
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any, Callable, Sequence
 
@@ -50,6 +51,20 @@ def flush_url() -> None:
         if _replace_silently(pend):
             return
     st.query_params.from_dict(pend)
+
+
+@contextlib.contextmanager
+def url_written_at_end():
+    """Run a page, then write its URL parameters (flush_url) if it finished. Not when the run was interrupted by a
+    newer one (its parameters would be a half-written view); a page that ends early calls stop_page()."""
+    yield
+    flush_url()
+
+
+def stop_page() -> None:
+    """st.stop() for pages with URL parameters: write the URL first (nothing can be sent after a stop)."""
+    flush_url()
+    st.stop()
 
 
 def _replace_silently(params: dict) -> bool:
