@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, state, ui
+from pages._lib import charts, data, services_view, state, ui
 
 ui.guard()
 st.title("Services")
 st.markdown("Where support for mothers and babies is: specialist inpatient **mother and baby units** (MBUs) as "
             "points, and service measures by local authority. Service locations and coverage come from published "
             "lists of varying completeness: see the confidence notes.")
-ps = state.PageState("services", ('measure',))
+ps = state.PageState("services", ('measure', 'area'))
 SERVICE_IDS = ["mbu_distance_km", "mbu_beds_60km_per_10k_births", "mbu_beds_100km_per_10k_births",
                "mmhs_exposure_years", "family_hubs_funded", "pause_evidenced", "fdac_evidenced"]
 have = [m for m in SERVICE_IDS if m in data.measure_ids() and data.measure_years(m)]
@@ -44,10 +44,19 @@ if mid:
     ui.table_alternative(ui.status_table(df, meta.get("unit", "")), "Table: areas", key="services_table")
     ui.definition(mid)
 
+st.markdown("### Nearest unit to a local authority")
+la_opts = data.la_codes(current_only=True)
+if la_opts:
+    names = data.area_names()
+    rem = state.remembered_area()
+    area = ps.choice("area", "Local authority", la_opts, rem if rem in la_opts else la_opts[0],
+                     format_func=lambda c: f"{names.get(c, c)} ({c})", what="area")
+    ps.show_notices()
+    services_view.show_nearest(area, key="services_nearest")
+
 st.markdown("### Mother and baby units")
 if pts is None:
     ui.not_in_build("Mother and baby unit locations", "`services_points` from the geometry step")
 else:
-    st.markdown(f"{len(pts)} units; {int(pts['lat'].notna().sum())} with a location. "
-                "`location_confidence` says how each point was placed (e.g. postcode centroid vs town).")
+    st.markdown(services_view.points_summary(pts))
     st.dataframe(pts, hide_index=True, width="stretch", key="mbu_table")

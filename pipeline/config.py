@@ -16,6 +16,11 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("ATLAS_WAREHOUSE", DATA / "atlas.duckdb"))
 
 
+def seeds_dir() -> Path:
+    """Hand-compiled tables kept in the project (dbt-style seeds), each folder with its PROVENANCE.md."""
+    return Path(os.environ.get("ATLAS_SEEDS", DATA / "seeds"))
+
+
 def mirror_dir() -> Path | None:
     m = os.environ.get("ATLAS_MIRROR")
     return Path(m) if m else None
@@ -28,3 +33,5 @@ def sources_toml() -> Path:
 
 def measures_toml() -> Path:
     return DATA / "measures.toml"
+
+

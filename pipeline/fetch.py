@@ -1,10 +1,11 @@
 """`atlas fetch`: fill the raw cache (data/raw/) from a mirror directory, the project's seeds, or by download.
 
-For each registered source, in this order:
+Seeds (`seed = true`: tables compiled by hand from cited pages, kept in the project under data/seeds/) are never
+copied into the cache: their checksum is taken in place ("present") and the parsers read them from data/seeds/.
+For every other registered source, in this order:
 1. a file already in the cache with the registered checksum is left alone ("present");
 2. a mirror (`--mirror DIR` / ATLAS_MIRROR) holding the file wins ("copied"), so CI and offline users never download;
-3. a missing file that is a project seed (hand-compiled tables under data/seeds/) is copied from there ("copied");
-4. a missing file with a registered `url` is downloaded ("downloaded"): bounded retries for transient failures
+3. a missing file with a registered `url` is downloaded ("downloaded"): bounded retries for transient failures
    (timeouts, connection errors, HTTP 5xx/408/429, truncated bodies), a read timeout so a hanging server cannot stall
    the run, a temporary file renamed into place only when complete, and the registered sha256 as the authority: a
    download with another checksum is kept aside under `<raw>/.rejected/` and reported (file, expected, got), never used.
@@ -36,8 +37,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import config
-from .errors import AtlasError
-from .registry import Source, load_sources
+from .errors import AtlasError, MissingSourceError
+from .registry import Source, load_sources, source_file
 
 REJECTED_DIR = ".rejected"
 RETRYABLE_HTTP = {408, 429, 500, 502, 503, 504}
@@ -92,13 +93,14 @@ class FetchReport:
         return "\n".join(lines)
 
 
-class FetchError(AtlasError):
-    """Some sources could be obtained nowhere; carries the full report."""
+class FetchError(MissingSourceError):
+    """Some sources could be obtained nowhere; carries the full report (a MissingSourceError naming them all)."""
 
     def __init__(self, report: FetchReport):
         self.report = report
+        self.source_id = report.failed[0].source_id if report.failed else ""
         n = len(report.failed)
-        super().__init__(f"{n} source{'s' if n != 1 else ''} missing\n{report.summary()}")
+        AtlasError.__init__(self, f"{n} source{'s' if n != 1 else ''} missing\n{report.summary()}")
 
 
 class DownloadError(Exception):
@@ -203,11 +205,14 @@ def _copy(src: Path, dest: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _seed_file(src: Source) -> Path | None:
-    if not src.seed:
-        return None
-    p = config.ROOT / src.seed
-    return p if p.is_file() else None
+def _record(report: FetchReport, src: Source, dest: Path) -> None:
+    digest = sha256_file(dest)
+    report.checksums[src.id] = digest
+    if src.sha256 and digest != src.sha256:
+        name, why = ((f"data/seeds/{src.path}", "the seed was edited; update its sha256 in data/sources.toml and its "
+                      "PROVENANCE") if src.seed else (src.path, "a different edition; it is used if it still parses"))
+        report.warnings.append(
+            f"checksum of {name} (source {src.id}) is {digest[:12]}..., registry has {src.sha256[:12]}...: {why}")
 
 
 def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str, Source] | None = None,
@@ -220,6 +225,15 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
     bar = tqdm(list(sources.values()), desc="fetch", unit="file", disable=not progress or not sys.stderr.isatty(),
                file=sys.stderr)
     for src in bar:
+        if src.seed:  # kept in the project (data/seeds/): checked in place, never copied or downloaded
+            dest = source_file(src, raw)
+            if not dest.is_file():
+                report.failed.append(Failure(src.id, f"seed missing from the project ({src.title}); restore it "
+                                                     f"from git", src.landing_page, str(dest)))
+                continue
+            report.present.append(src.id)
+            _record(report, src, dest)
+            continue
         dest = raw / src.path
         if dest.is_file() and (not src.sha256 or sha256_file(dest) == src.sha256):
             report.present.append(src.id)
@@ -228,9 +242,6 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
             report.copied.append(src.id)
         elif dest.is_file():
             pass  # keep the cached file; its checksum differs (warned below)
-        elif (seed := _seed_file(src)) is not None:
-            _copy(seed, dest)
-            report.copied.append(src.id)
         elif not src.url:
             report.failed.append(Failure(src.id, f"not in the mirror and no download URL ({src.title})",
                                          src.landing_page, str(dest)))
@@ -262,12 +273,7 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
             dest.parent.mkdir(parents=True, exist_ok=True)
             staged.replace(dest)
             report.downloaded.append(src.id)
-        digest = sha256_file(dest)
-        report.checksums[src.id] = digest
-        if src.sha256 and digest != src.sha256:
-            report.warnings.append(
-                f"checksum of {src.path} (source {src.id}) is {digest[:12]}..., registry has {src.sha256[:12]}...: "
-                f"a different edition; it is used if it still parses")
+        _record(report, src, dest)
     shutil.rmtree(raw / REJECTED_DIR / ".incoming", ignore_errors=True)
     if report.failed:
         raise FetchError(report)
@@ -277,4 +283,4 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
 def needs_fetch(raw: Path | None = None, sources: dict[str, Source] | None = None) -> bool:
     raw = Path(raw or config.raw_dir())
     sources = sources or load_sources()
-    return any(not (raw / s.path).is_file() for s in sources.values())
+    return any(not source_file(s, raw).is_file() for s in sources.values())

@@ -8,9 +8,12 @@ from pathlib import Path
 from . import config
 
 SOURCE_FIELDS = ("id", "family", "title", "publisher", "edition", "licence", "landing_page", "url", "path", "sha256")
-OPTIONAL_SOURCE_FIELDS = ("seed", "convert")
 MEASURE_FIELDS = ("measure_id", "title", "definition", "numerator", "denominator", "unit", "multiplier",
                   "polarity", "source_ids", "caveats")
+# Topics of the measure registry, in the order the app shows them (`topic` of each [[measure]]; user-supplied
+# measures are always "Your data"). `headline = true` puts a measure first within its topic.
+TOPICS = ("Infants entering care", "Newborns in care proceedings", "Legal routes", "Children in need and risk factors",
+          "Deprivation", "Perinatal services", "Context", "Your data")
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,13 @@ class Source:
     url: str
     path: str
     sha256: str
-    seed: str = ""      # hand-compiled table shipped with the project (data/seeds/...): no download exists
+    seed: bool = False  # a table compiled by hand from cited pages, kept in the project under data/seeds/
     convert: str = ""   # how the registered file was made from the download, where it is not a byte copy
+
+
+def source_file(src: Source, raw: Path) -> Path:
+    """Where a source is read from: data/seeds/<path> for a seed (ATLAS_SEEDS overrides), else <raw>/<path>."""
+    return (config.seeds_dir() if src.seed else Path(raw)) / src.path
 
 
 def load_sources(path: Path | None = None) -> dict[str, Source]:
@@ -39,8 +47,8 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
             raise ValueError(f"{path}: source entry {i} lacks {', '.join(missing)}")
         if entry["id"] in out:
             raise ValueError(f"{path}: duplicate source id {entry['id']!r}")
-        out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS},
-                                  **{f: entry[f] for f in OPTIONAL_SOURCE_FIELDS if f in entry})
+        out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS}, seed=bool(entry.get("seed", False)),
+                                  convert=str(entry.get("convert", "")))
     return out
 
 
@@ -67,6 +75,9 @@ def _load_measure_file(path: Path, seen: set) -> list[dict]:
             raise ValueError(f"{path}: measure entry {i} lacks {', '.join(missing)}")
         if m["measure_id"] in seen:
             raise ValueError(f"{path}: duplicate measure_id {m['measure_id']!r}")
+        if m.get("topic", TOPICS[-2]) not in TOPICS[:-1]:
+            raise ValueError(f"{path}: measure {m['measure_id']!r} has topic {m.get('topic')!r}; "
+                             f"use one of {', '.join(TOPICS[:-1])}")
         seen.add(m["measure_id"])
         rows.append(m)
     return rows

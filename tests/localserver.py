@@ -14,10 +14,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 
+def _local_path(path: str, query: str) -> str:
+    # a query (ONS 'file?uri=/...' links) becomes one more level: '<path>/<unquoted query>'
+    return unquote(path) + (f"/{unquote(query)}" if query else "")
+
+
 def url_to_local(url: str) -> str:
-    """Where a registered https URL is served from: '<host>/<unquoted path>'."""
+    """Where a registered https URL is served from: '<host>/<unquoted path>[/<unquoted query>]'."""
     u = urlsplit(url)
-    return f"{u.netloc}{unquote(u.path)}"
+    return f"{u.netloc}{_local_path(u.path, u.query)}"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -28,7 +33,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 (http.server API)
         srv = self.server
-        rel = unquote(urlsplit(self.path).path).lstrip("/")
+        u = urlsplit(self.path)
+        rel = _local_path(u.path, u.query).lstrip("/")
         srv.requests.append(rel)
         mode = srv.behaviour.get(rel)
         f = (srv.root / rel).resolve()

@@ -34,17 +34,21 @@ PARSER = {
     **{s: "dfe_cla_starts" for s in SOURCES if s.startswith("dfe_cla_sfr_adm_") or s.startswith("dfe_cla_starts_la_")},
     **{s: "dfe_cin" for s in ("dfe_cin_c1", "dfe_cin_c3", "dfe_cin_c4", "dfe_cin_d3", "dfe_population_0_17")},
     "dfe_cla_rate_10k": "dfe_cla_rate",
-    **{s: "births" for s in ("nomis_births_utla", "ons_births_summary_2022", "nomis_mye_single_year")},
+    **{s: "births" for s in ("nomis_births_utla", "ons_births_summary_2022", "nomis_mye_single_year",
+                             "ons_births_2023", "ons_mye_2021", "ons_mye_2022", "ons_mye_2023", "ons_mye_2024")},
     "iod2019_file11": "imd",
     "iod2025_file10_v2": "iod2025", "iod2025_file10_v1": "iod2025",
     **{s: "wales" for s in SOURCES if s.startswith("statswales_cla_31mar_")},
     "wimd2019_scores": "wales", "wimd2019_lookup": "wales",
     "nfjo_reference_figures": "nfjo",
+    "reference_figures_additions_2026": "reference_figures",
     **{s: "geography" for s in ("lad_ctyua_2023", "ward_lad_rgn_2023", "ltla14_lookup", "ons_ltla22_utla22")},
     **{s: "boundaries" for s in ("ctyua_2018", "ctyua_2019", "ctyua_2020", "ctyua_2021", "ctyua_2023", "rgn_2024",
                                  "utla_multiyear")},
     **{s: "services" for s in ("mbu_units", "mbu_geocodes", "mmhs_icb", "utla_icb", "family_hubs",
-                               "separation_programmes")},
+                               "separation_programmes", "mbu_geocodes_2026")},
+    **{s: "comparators" for s in ("dfe_sn_2025", "dfe_sn_2021", "ons_similar_areas_2026")},
+    **{s: "context" for s in ("dfe_lait_bds", "dfe_lait_dictionary", "ons_els_child_poverty")},
 }
 
 
@@ -267,6 +271,12 @@ CASES = [
     ("mye_non_numeric", "nomis_mye_single_year", set_cell("Age 0", "abc", start=100), ["column 'Age 0'", "row {line}",
                                                                                    "'abc'"]),
     ("mye_missing_column", "nomis_mye_single_year", rename_header("Age 0", "Age zero"), ["column 'Age 0'", "missing"]),
+    ("births_reg_bad_count", "ons_births_2023", xlsx_set("Table_1", "Number of live births", 2, "n/a", header=6),
+     ["column 'Number of live births'", "row 9", "not a number"]),
+    ("mye24_bad_age0", "ons_mye_2024", set_cell("0", "abc", start=10), ["column '0'", "row {line}", "not a number"]),
+    ("mye23_wrong_sheet", "ons_mye_2023", xlsx_rename_sheet("MYE2 - Persons", "Persons"),
+     ["sheet 'MYE2 - Persons' not found"]),
+    ("mye22_truncated", "ons_mye_2022", truncate, ["cannot open workbook"]),
     # IoD 2019 File 11 (xlsx) and IoD 2025 CSVs
     ("iod2019_wrong_sheet", "iod2019_file11", xlsx_rename_sheet("IDACI", "IDACI 2019"), ["sheet 'IDACI' not found"]),
     ("iod2019_bad_score", "iod2019_file11", xlsx_set("IMD", "IMD - Average score", 3, "high"),
@@ -289,6 +299,16 @@ CASES = [
      ["column 'value_qualifier'", "missing column"]),
     ("nfjo_bad_value", "nfjo_reference_figures", set_cell("value", "about 1000", start=1),
      ["column 'value'", "row {line}", "not a number"]),
+    # reference figures: additions seed (data/seeds/care/)
+    ("reference_bad_value", "reference_figures_additions_2026", set_cell("value", "about 40", start=3),
+     ["column 'value'", "row {line}", "not a number"]),
+    ("reference_unknown_qualifier", "reference_figures_additions_2026", set_cell("value_qualifier", ">=", start=5),
+     ["column 'value_qualifier'", "row {line}", "unknown value_qualifier"]),
+    ("reference_no_link", "reference_figures_additions_2026", set_cell("page_url", "", start=7),
+     ["column 'page_url'", "row {line}", "without the page"]),
+    ("reference_unclassified", "reference_figures_additions_2026",
+     set_cell("measure", "babies seen by health visitors", start=2),
+     ["column 'measure'", "row {line}", "matches no definition class"]),
     # ONS lookups
     ("lookup_truncated_row", "lad_ctyua_2023", lines(lambda ls: ls[:4] + [ls[4].split(",")[0] + "\n"] + ls[5:]),
      ["row 5", "truncated"]),
@@ -306,8 +326,26 @@ CASES = [
     ("mbu_duplicate_unit", "mbu_units", duplicate_row(2), ["unit_id appears twice", "column 'unit_id'", "row "]),
     ("icb_bad_code", "mmhs_icb", set_cell("icb_code", "E54XYZ"), ["column 'icb_code'", "row {line}",
                                                                   "not a valid code"]),
+    # two alternative sites for one unit, neither flagged as planned: the build cannot choose
+    ("mbu_alternative_sites_unresolved", "mbu_geocodes_2026",
+     set_cell("location_confidence", "low: 2026 site", where={"postcode": "BH13 7LN"}),
+     ["unit_id appears twice", "column 'unit_id'", "row {line}", "MBU16"]),
     ("family_hubs_missing_column", "family_hubs", rename_header("utla21cd_matched", "utla_code"),
      ["column 'utla21cd_matched'"]),
+    # comparator sets: DfE statistical neighbours (xlsx), ONS similar areas (CSV)
+    ("dfe_sn_bad_neighbour", "dfe_sn_2025", xlsx_set("LA SN Groups", "SN3", 8, 89, header=3),
+     ["column 'SN3'", "row 12", "'89'", "not a DfE 3-digit LA number"]),
+    ("dfe_sn_wrong_sheet", "dfe_sn_2021", xlsx_rename_sheet("LA SN Groups", "Groups"),
+     ["sheet 'LA SN Groups' not found"]),
+    ("ons_similar_bad_code", "ons_similar_areas_2026", set_cell("5", "Blackpool", start=3),
+     ["column '5'", "row {line}", "not a GSS area code"]),
+    # context: DfE LAIT (Parquet + dictionary), ONS Explore Local Statistics CSV
+    ("lait_truncated", "dfe_lait_bds", truncate, ["cannot read the Parquet file"]),
+    ("lait_dictionary_missing_column", "dfe_lait_dictionary", rename_header("Year_Type", "YearType"),
+     ["column 'Year_Type'", "missing column"]),
+    ("els_bad_period", "ons_els_child_poverty",
+     set_cell("period", "2021", {"indicator": "Children in relative poverty before housing costs"}, 5),
+     ["column 'period'", "row {line}", "financial year"]),
 ]
 
 
@@ -349,6 +387,7 @@ def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, exp
     good = (mirror / rel).read_bytes()
     before = _digest(wh)
     monkeypatch.setenv("ATLAS_RAW", str(raw))
+    monkeypatch.setenv("ATLAS_SEEDS", str(raw))  # seeds (data/seeds/) are read from the same symlinked copies
     monkeypatch.setenv("ATLAS_WAREHOUSE", str(wh))
     monkeypatch.delenv("ATLAS_MIRROR", raising=False)
     monkeypatch.setattr(build_mod, "FIRST_PARSERS", ["geography", PARSER[sid]])
@@ -365,7 +404,8 @@ def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, exp
     msg = err.strip().splitlines()
     assert len(msg) == 1, (case, err)
     m = msg[0]
-    assert m.startswith(f"error: source {sid!r}, file {rel}"), (case, m)
+    shown = f"data/seeds/{rel}" if SOURCES[sid].seed else rel
+    assert m.startswith(f"error: source {sid!r}, file {shown}"), (case, m)
     for e in expect:
         e = e.format(line=getattr(mutate, "line", None))
         assert e in m, (case, e, m)

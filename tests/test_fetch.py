@@ -59,18 +59,3 @@ def test_mirror_wins_over_download(tmp_path, monkeypatch):
     rep = fetch(raw=raw, mirror=mirror, sources=srcs, progress=False)
     assert rep.copied == ["f"] and rep.downloaded == [] and not rep.failed
 
-
-def test_seed_copied_when_missing_but_a_changed_cached_file_is_kept(tmp_path, monkeypatch):
-    """A hand-compiled table ships under data/seeds/: copied into an empty cache with no mirror; a cached file
-    someone changed (a new edition) is kept with a checksum warning, not overwritten by the seed."""
-    from pipeline.registry import load_sources
-    monkeypatch.delenv("ATLAS_MIRROR", raising=False)  # no mirror: the seed is the only place the file can come from
-    seeds = {k: s for k, s in load_sources().items() if s.seed}
-    assert seeds
-    sid, src = next(iter(seeds.items()))
-    raw = tmp_path / "raw"
-    rep = fetch(raw=raw, mirror=None, sources={sid: src}, allow_download=False, progress=False)
-    assert rep.copied == [sid] and rep.checksums[sid] == src.sha256
-    (raw / src.path).write_bytes(b"edited\n")
-    rep = fetch(raw=raw, mirror=None, sources={sid: src}, allow_download=False, progress=False)
-    assert (raw / src.path).read_bytes() == b"edited\n" and "checksum" in rep.warnings[0]

@@ -144,25 +144,33 @@ def test_fetch_everything_by_download_then_build(mirror, tmp_path):
     """A clone with no mirror: `atlas fetch` downloads every registered URL into an empty cache, then `atlas build`.
 
     The local server stands in for the publishers and repositories, serving each registered file at its URL's path.
-    (For the six sources with a `convert` note the real URL serves the original before conversion; here it serves
-    the registered file, so this test proves the URL layout, download, verification and build, not the conversion.)"""
+    (For the sources with a `convert` note the real URL serves the original before conversion; here it serves the
+    registered file, so this test proves the URL layout, download, verification and build, not the conversion. Where
+    that original is itself a registered source, the URL serves it, and the converted file is placed in the cache
+    beforehand, as a mirror would provide it.)"""
     srv_root = tmp_path / "srv"
+    raw, wh = tmp_path / "raw", tmp_path / "atlas.duckdb"
     sources = load_sources()
+    byte_copy_urls = {s.url for s in sources.values() if not s.seed and not s.convert}
+    cached = [s for s in sources.values() if s.convert and s.url in byte_copy_urls]
     for s in sources.values():
         if s.seed:
-            continue  # shipped with the project, copied from data/seeds/
-        dest = srv_root / url_to_local(s.url)
+            continue  # shipped with the project, read in place from data/seeds/
+        if s in cached:
+            dest = raw / s.path
+        else:
+            dest = srv_root / url_to_local(s.url)
+            assert not dest.exists(), f"two byte-copy sources share the URL {s.url}"
         dest.parent.mkdir(parents=True, exist_ok=True)
-        os.link(mirror / s.path, dest) if _same_fs(mirror, srv_root) else shutil.copyfile(mirror / s.path, dest)
-    raw, wh = tmp_path / "raw", tmp_path / "atlas.duckdb"
+        os.link(mirror / s.path, dest) if _same_fs(mirror, dest.parent) else shutil.copyfile(mirror / s.path, dest)
     with serve(srv_root) as (base, srv):
         env = {"ATLAS_RAW": str(raw), "ATLAS_WAREHOUSE": str(wh), "ATLAS_URL_REWRITE": f"https://={base}",
                "ATLAS_MIRROR": ""}
         r = run_atlas(["fetch"], env)
         assert r.returncode == 0, r.stderr + r.stdout
         n_seed = sum(1 for s in sources.values() if s.seed)
-        n_url = len(sources) - n_seed
-        assert f"{n_seed} copied, {n_url} downloaded, 0 present, 0 failed" in r.stdout
+        n_url = len(sources) - n_seed - len(cached)
+        assert f"0 copied, {n_url} downloaded, {n_seed + len(cached)} present, 0 failed" in r.stdout
         assert len(set(srv.requests)) == n_url
         r = run_atlas(["build"], env)
     assert r.returncode == 0, r.stderr + r.stdout

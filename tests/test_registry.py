@@ -35,8 +35,9 @@ def test_source_entry_is_complete_and_pinned(entry):
     if entry.get("seed"):
         # a hand-compiled table: shipped with the project, so its bytes are pinned by the checksum here
         assert not entry["url"], f"{entry['id']}: a seed has no download url"
-        seed = config.ROOT / entry["seed"]
-        assert entry["seed"].startswith("data/seeds/") and seed.is_file(), f"{entry['id']}: seed {seed} missing"
+        assert entry["seed"] is True, f"{entry['id']}: seed must be `true` (the file is data/seeds/<path>)"
+        seed = config.ROOT / "data" / "seeds" / entry["path"]
+        assert seed.is_file(), f"{entry['id']}: seed {seed} missing"
         assert hashlib.sha256(seed.read_bytes()).hexdigest() == entry["sha256"], f"{entry['id']}: seed checksum"
         return
     url = entry["url"]
@@ -59,7 +60,7 @@ def test_loader_keeps_seed_and_convert():
     srcs = load_sources()
     assert len(srcs) == len(ENTRIES)
     for e in ENTRIES:
-        assert srcs[e["id"]].seed == e.get("seed", "") and srcs[e["id"]].convert == e.get("convert", "")
+        assert srcs[e["id"]].seed is bool(e.get("seed")) and srcs[e["id"]].convert == e.get("convert", "")
 
 
 def test_registry_test_rejects_bad_entries():

@@ -16,6 +16,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from pipeline.denominator_notes import denominator_basis
+
 MISSING_COLOUR = "#cfcfcf"
 MISSING_LABEL = "No value (suppressed / not available)"
 SEQ = px.colors.sequential.Viridis
@@ -59,6 +61,12 @@ def _hover_frame(df: pd.DataFrame) -> pd.DataFrame:
     d["ci_txt"] = [_ci_text(a, b) for a, b in zip(d.get("lower_95", [None] * len(d)), d.get("upper_95", [None] * len(d)))]
     d["count_txt"] = [fmt(v) for v in d["numerator"]] if "numerator" in d else "–"
     d["status_txt"] = d["status"].map(STATUS_LABELS).fillna(d["status"])
+    if "note" in d:  # user data: withheld by the atlas's disclosure control, not by a publisher
+        from .data import status_label
+        d["status_txt"] = [status_label(s, n) for s, n in zip(d["status"], d["note"])]
+        # say which denominator a fallback row used (not live births of the year before)
+        basis = [denominator_basis(n, s) for n, s in zip(d["note"], d["status"])]
+        d["status_txt"] = [f"{t} — denominator: {b}" if b else t for t, b in zip(d["status_txt"], basis)]
     sig = d["sig_england_95"] if "sig_england_95" in d else pd.Series([None] * len(d), index=d.index)
     d["sig_txt"] = sig.map(lambda s: SIG_LABELS.get(s, "not computed") if isinstance(s, str) else "not computed")
     return d
@@ -95,6 +103,26 @@ def _subset(layer: dict, codes) -> str:
 
 def _customdata(d: pd.DataFrame):
     return d[_HOVER_COLS].to_numpy(dtype=object)
+
+
+MAP_INK = "#1b1e24"  # text on the map's white background (the "white-bg" style is white in both themes)
+
+
+def ink(muted: bool = False) -> str:
+    """The colour of black-on-white chart ink in the viewer's theme (light text in dark mode), so England lines,
+    reference ticks and trend lines stay visible in both (contrast >= 4.5:1 for the ink, >= 3:1 muted)."""
+    try:
+        dark = getattr(st.context.theme, "type", None) == "dark"
+    except Exception:
+        dark = False
+    if dark:
+        return "#a9adb5" if muted else "#f0f2f6"
+    return "#595959" if muted else "#000000"
+
+
+def palette() -> list[str]:
+    """Okabe-Ito colours for areas/regions, with its black swapped for the theme's ink (visible in dark mode)."""
+    return [ink() if c == "#000000" else c for c in OKABE_ITO]
 
 
 def choropleth(df: pd.DataFrame, layer: dict, *, mode: str = "continuous", title: str = "", unit: str = "",
@@ -157,8 +185,8 @@ def choropleth(df: pd.DataFrame, layer: dict, *, mode: str = "continuous", title
     fig.update_layout(map=dict(style="white-bg", center=layer["center"], zoom=layer["zoom"]),
                       margin=dict(l=0, r=0, t=30 if title else 0, b=0), height=height, title=title or None,
                       legend=dict(orientation="v", yanchor="top", y=0.99, xanchor="left", x=0.01,
-                                  bgcolor="rgba(255,255,255,0.85)"),
-                      clickmode="event+select", uirevision="map")
+                                  bgcolor="rgba(255,255,255,0.85)", font=dict(color=MAP_INK)),
+                      clickmode="event+select", uirevision="map", meta={"fit_bounds": layer.get("bounds")})
     return fig
 
 
@@ -176,10 +204,14 @@ def memo(key: tuple, build):
 def add_points(fig: go.Figure, pts: pd.DataFrame, name: str = "Mother and baby units") -> go.Figure:
     """Service points (e.g. MBUs) as a scatter_map layer over a map figure."""
     conf = pts.get("location_confidence", pd.Series([""] * len(pts))).fillna("")
+    if "location_level" in pts:  # how each point was placed, in words (not by colour)
+        conf = [f"{lv}-level, confidence {c}, within about {fmt(r)} km" for lv, c, r in
+                zip(pts["location_level"], conf, pts["error_radius_km"])]
     beds = pts.get("beds", pd.Series([None] * len(pts)))
     fig.add_trace(go.Scattermap(
         lon=pts["lon"], lat=pts["lat"], mode="markers+text", name=name,
-        marker=dict(size=11, color="#000000", symbol="circle"), text=["MBU"] * len(pts), textposition="top right",
+        marker=dict(size=11, color="#000000", symbol="circle"), textposition="top right",
+        text=["MBU (approx.)" if lv == "district" else "MBU" for lv in pts.get("location_level", [""] * len(pts))],
         textfont=dict(size=9), showlegend=True,
         customdata=np.array([pts["name"].fillna(""), pts.get("town", pd.Series([""] * len(pts))).fillna(""),
                              [fmt(b) for b in beds], conf], dtype=object).T,
@@ -224,7 +256,7 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
     for i, name in enumerate(areas):
         d = df[df["area_name"] == name].sort_values("year")
         atype = d["area_type"].iloc[0]
-        colour = "#000000" if atype == "england" else OKABE_ITO[i % len(OKABE_ITO)]
+        colour = ink() if atype == "england" else palette()[i % len(OKABE_ITO)]
         colour_of[str(d["area_code"].iloc[0])] = (i, colour)
         if show_ci and "lower_95" in d and d["lower_95"].notna().any():
             c = d[d["lower_95"].notna()]
@@ -241,7 +273,7 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
             customdata=np.array([d["period_label"], [_ci_text(a, b) for a, b in
                                                      zip(d.get("lower_95", [None] * len(d)),
                                                          d.get("upper_95", [None] * len(d)))],
-                                 d["status"]], dtype=object).T,
+                                 _status_with_basis(d)], dtype=object).T,
             hovertemplate=f"<b>{name}</b> %{{customdata[0]}}<br>%{{y:,.1f}} {unit}<br>95% CI: %{{customdata[1]}}"
                           "<br>Status: %{customdata[2]}<extra></extra>"))
     if continuity is not None and len(continuity):
@@ -250,7 +282,7 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
         for yr, g in breaks.groupby("from_year"):
             x = int(yr) + 0.5  # change on 1 April of from_year: first DfE year on new codes is from_year + 1
             label = "; ".join(sorted(set(f"{r.old_name} → {r.new_name}" for r in g.itertuples())))[:80]
-            fig.add_vline(x=x, line_dash="longdash", line_color="#555555")
+            fig.add_vline(x=x, line_dash="longdash", line_color=ink(muted=True))
             fig.add_annotation(x=x, y=1.0, yref="paper", text=f"Reorganisation {int(yr)}", hovertext=label,
                                showarrow=False, textangle=-90, xanchor="right", yanchor="top", font=dict(size=10))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis_title=unit,
@@ -259,11 +291,18 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
     return fig
 
 
+def _status_with_basis(d: pd.DataFrame) -> list:
+    """Status per row, naming the denominator where a rate did not use live births of the year before."""
+    if "note" not in d:
+        return list(d["status"])
+    return [f"{s} (denominator: {b})" if (b := denominator_basis(n, s)) else s for s, n in zip(d["status"], d["note"])]
+
+
 def _continuity_traces(fig: go.Figure, df: pd.DataFrame, cont: pd.DataFrame, colour_of: dict, n_areas: int,
                        unit: str, show_ci: bool) -> None:
     for j, (code, c) in enumerate(cont.groupby("area_code", sort=False)):
         c = c.sort_values("year")
-        i, colour = colour_of.get(code, (n_areas + j, OKABE_ITO[(n_areas + j) % len(OKABE_ITO)]))
+        i, colour = colour_of.get(code, (n_areas + j, palette()[(n_areas + j) % len(OKABE_ITO)]))
         label = str(c["label"].iloc[0])
         if show_ci and c["lower_95"].notna().any():
             ci = c[c["lower_95"].notna()]
@@ -321,12 +360,14 @@ def scatter(df: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, size: st
         d[size] = d[size].fillna(d[size].median() if d[size].notna().any() else 1).clip(lower=1)
     regions = sorted(d["region_name"].dropna().unique())
     fig = px.scatter(d, x=x, y=y, size=size if size in d else None, color="region_name", symbol="region_name",
-                     color_discrete_sequence=OKABE_ITO, symbol_sequence=SYMBOLS,
+                     color_discrete_sequence=palette(), symbol_sequence=SYMBOLS,
                      category_orders={"region_name": regions}, hover_name="area_name",
                      labels={x: xlabel, y: ylabel, "region_name": "Region", "births": "Live births"},
                      trendline="ols" if trendline and len(d) > 3 else None, trendline_scope="overall",
-                     trendline_color_override="#000000", size_max=22, height=520)
-    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
+                     trendline_color_override=ink(), size_max=22, height=520)
+    # legend below the plot: on a phone a side legend would squeeze the plot to nothing
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0))
     return fig
 
 
@@ -354,10 +395,10 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, target: float | None, uni
             lo, hi = f"lower_{lev}", f"upper_{lev}"
         for col, show in ((lo, True), (hi, False)):
             fig.add_trace(go.Scatter(x=limits["denominator"], y=limits[col], mode="lines", name=name,
-                                     line=dict(color="#555555", dash=dash, width=1), showlegend=show,
+                                     line=dict(color=ink(muted=True), dash=dash, width=1), showlegend=show,
                                      legendgroup=name, hoverinfo="skip"))
     if target is not None:
-        fig.add_hline(y=target, line_color="#000000", annotation_text=f"England {fmt(target)}")
+        fig.add_hline(y=target, line_color=ink(), annotation_text=f"England {fmt(target)}")
     flag = points.get("flag_od_95" if od else "flag_95", pd.Series([None] * len(points)))
     sym = flag.map(lambda f: {"high": "triangle-up", "higher": "triangle-up", "low": "triangle-down",
                           "lower": "triangle-down"}.get(str(f).lower(), "circle"))
@@ -392,7 +433,7 @@ def spine(rows: pd.DataFrame) -> go.Figure:
                              showlegend=False, hoverinfo="skip", width=0.5))
         if r.england_value is not None and not pd.isna(r.england_value):
             fig.add_trace(go.Scatter(x=[pos(r.england_value)], y=[r.short_title], mode="markers", showlegend=False,
-                                     marker=dict(symbol="line-ns-open", size=18, color="#000000"),
+                                     marker=dict(symbol="line-ns-open", size=18, color=ink()),
                                      hovertemplate=f"England {fmt(r.england_value)}<extra></extra>"))
         if r.value is not None and not pd.isna(r.value):
             s = SIG_SYMBOL.get(r.sig_england_95, "◆") if isinstance(r.sig_england_95, str) else "◆"
@@ -404,4 +445,31 @@ def spine(rows: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="overlay", height=90 + 45 * len(ys), margin=dict(l=10, r=10, t=10, b=10),
                       xaxis=dict(range=[-0.02, 1.1], showticklabels=False, title="lowest LA ← range of English LAs → highest LA"),
                       yaxis=dict(autorange="reversed"))
+    return fig
+
+
+OE_SCALE = "RdBu_r"  # diverging (blue below 1, red above), colour-blind-safe pair; hover, legend and table carry it too
+
+
+def oe_map(d: pd.DataFrame, layer: dict, height: int = 620) -> go.Figure:
+    """Observed/expected ratios on a log scale centred on 1 (a ratio of 2 is as far from 1 as 0.5), never below 0.
+
+    d: area_code, area_name, value (= O/E ratio), lower_95, upper_95, numerator (observed), status."""
+    d = d.copy()
+    pos = d["value"].where(d["value"] > 0)
+    floor = float(pos.min()) / 2 if pos.notna().any() else 0.1  # an O/E of 0 (no starts) at the scale's low end
+    d["log_oe"] = np.log2(d["value"].where(d["value"] > 0, floor).astype(float))
+    d.loc[d["value"].isna(), "log_oe"] = np.nan
+    span = float(np.nanmax(np.abs(d["log_oe"]))) if d["log_oe"].notna().any() else 1.0
+    span = max(span, 0.5)
+    fig = choropleth(d, layer, unit="observed / expected", color_col="log_oe", scale=OE_SCALE, midpoint=0.0,
+                     height=height)
+    ticks = [t for t in (0.125, 0.25, 0.5, 0.75, 1, 1.5, 2, 4, 8) if abs(math.log2(t)) <= span + 1e-9]
+    for tr in fig.data:
+        if getattr(tr, "showscale", None) is not False and tr.type == "choroplethmap" and tr.colorbar is not None:
+            tr.update(zmin=-span, zmax=span, zmid=0.0,
+                      colorbar=dict(title=dict(text="observed / expected (log scale)", side="right"),
+                                    tickvals=[math.log2(t) for t in ticks], ticktext=[f"{t:g}" for t in ticks],
+                                    thickness=14))
+            break
     return fig

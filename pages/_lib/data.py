@@ -26,7 +26,7 @@ import streamlit as st
 
 from pipeline import config
 
-from . import userdata
+from . import topics, userdata
 
 ENGLAND = "E92000001"
 WALES = "W92000004"
@@ -38,6 +38,7 @@ STATUS_LABELS = {
     "not_applicable": "Not applicable (area did not exist / not relevant)",
     "not_available": "Not available in the sources used",
 }
+USER_SUPPRESSED_LABEL = "Suppressed by the atlas's disclosure control (your data: small counts)"
 CI_COLS = ["lower_95", "upper_95", "lower_998", "upper_998"]
 SIG_COLS = ["sig_england_95", "sig_england_998", "sig_region_95", "sig_region_998"]
 
@@ -145,7 +146,27 @@ def measures() -> pd.DataFrame:
 
 
 def measure_ids() -> list[str]:
-    return list(measures()["measure_id"])
+    """Official measure ids grouped by topic, headline measures first (topics.ordered)."""
+    return order_measures(list(measures()["measure_id"]))
+
+
+def order_measures(ids: list[str]) -> list[str]:
+    """Measure ids (official or user) in the app's topic order."""
+    return topics.ordered(ids, measure_row, userdata.is_user)
+
+
+def group_measures(ids: list[str]) -> list[tuple[str, list[str]]]:
+    """[(topic, ids)] in the app's topic order."""
+    return topics.grouped(ids, measure_row, userdata.is_user)
+
+
+def measure_row(measure_id: str) -> dict:
+    """Registry row of an official measure ({} if unknown); never looks at user data."""
+    return _measure_dicts(token()).get(measure_id, {})
+
+
+def topic(measure_id: str) -> str:
+    return topics.topic_of(measure_row(measure_id), userdata.is_user(measure_id))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -179,9 +200,7 @@ def map_measure_ids() -> list[str]:
     """Measures with area values (LA or region), the headline measure first."""
     m = measures()
     m = m[m["level"] != "none"]
-    ids = list(m["measure_id"])
-    first = [x for x in ("cla_starts_u1_rate", "cla_starts_u1") if x in ids]
-    return first + [x for x in ids if x not in first] + user_measure_ids()
+    return order_measures(list(m["measure_id"])) + user_measure_ids()
 
 
 def default_measure() -> str:
@@ -481,7 +500,8 @@ def _layer(tok: str, layer_id: str) -> dict | None:
     span = max(lon1 - lon0, (lat1 - lat0) * 1.6, 1e-6)
     zoom = max(0.0, min(12.0, math.log2(360 / span) + 0.15))
     return {"layer_id": layer_id, "geojson": gj, "codes": codes,
-            "center": {"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2}, "zoom": zoom}
+            "center": {"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2}, "zoom": zoom,
+            "bounds": [[lon0, lat0], [lon1, lat1]]}
 
 
 @st.cache_data(show_spinner=False)
@@ -507,7 +527,9 @@ def _merged(tok: str, layer_ids: tuple[str, ...]) -> dict | None:
     lats = [p["center"]["lat"] for p in parts]
     return {"layer_id": "+".join(layer_ids), "geojson": gj, "codes": set().union(*(p["codes"] for p in parts)),
             "center": {"lon": sum(lons) / len(lons), "lat": sum(lats) / len(lats)},
-            "zoom": min(p["zoom"] for p in parts)}
+            "zoom": min(p["zoom"] for p in parts),
+            "bounds": [[min(p["bounds"][0][0] for p in parts), min(p["bounds"][0][1] for p in parts)],
+                       [max(p["bounds"][1][0] for p in parts), max(p["bounds"][1][1] for p in parts)]]}
 
 
 def layer_for(year: int, level: str = "la", countries: tuple[str, ...] = ("England",)) -> dict | None:
@@ -541,8 +563,7 @@ def trend_measure_ids() -> list[str]:
     m = measures()
     m = m[(m["level"] != "none") | (m["min_year"].notna())]
     ids = [r.measure_id for r in m.itertuples() if r.min_year == r.min_year and r.max_year != r.min_year]
-    first = [x for x in ("cla_starts_u1_rate", "cla_starts_u1") if x in ids]
-    return first + [x for x in ids if x not in first] + user_measure_ids()
+    return order_measures(ids) + user_measure_ids()
 
 
 @st.cache_data(show_spinner=False)
@@ -584,7 +605,8 @@ def _stat_table(tok: str, table: str, where: str, params: tuple) -> pd.DataFrame
 
 
 _ALLOWED_STAT_TABLES = {"deprivation_gradient", "inequality_indices", "ns_models", "ns_summary", "ns_expected",
-                        "trends", "stat_neighbours", "stat_neighbour_variables", "services_points"}
+                        "trends", "stat_neighbours", "stat_neighbour_variables", "services_points",
+                        "ns_context_models"}
 _ALLOWED_WHERE = {"", "WHERE measure_id = ? AND year = ?", "WHERE measure_id = ?", "WHERE area_code = ?",
                   "WHERE period = ?"}
 
@@ -795,6 +817,13 @@ def user_measure_ids() -> list[str]:
     return userdata.measure_ids()
 
 
+def status_label(status, note=None) -> str:
+    """Who withheld a value: the publisher for official data, the atlas's disclosure control for user data."""
+    if status == "suppressed" and note == userdata.SUPPRESSED_NOTE:
+        return USER_SUPPRESSED_LABEL
+    return STATUS_LABELS.get(status, status)
+
+
 def user_meta(measure_id: str) -> dict:
     m = userdata.meta(measure_id)
     if m:
@@ -938,3 +967,162 @@ def load_imported(name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     finally:
         con.close()
     return v, m, info
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# build manifests (permalinks made on another build: cite.py)
+@st.cache_data(show_spinner=False)
+def _build_manifests(tok: str) -> dict[str, dict]:
+    if "build_manifests" not in _schema(tok):
+        return {}
+    df = _df(tok, "SELECT manifest FROM build_manifests ORDER BY built_at DESC")
+    out = {}
+    for raw in df["manifest"]:
+        m = json.loads(raw)
+        out.setdefault(m["build_id"], m)
+    return out
+
+
+def build_manifests() -> dict[str, dict]:
+    """build id -> manifest (measures, source editions) for every build this warehouse knows, itself included."""
+    return _build_manifests(token())
+
+
+# hand-compiled reference figures (seeds; pipeline/marts/reference_figures.py) for the Newborns page
+@st.cache_data(show_spinner=False)
+def _reference(tok: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    figs = _df(tok, "SELECT * FROM reference_figures ORDER BY source_id, line")
+    classes = _df(tok, "SELECT * FROM reference_definition_classes ORDER BY sort_order")
+    parts = _df(tok, """SELECT b.*, a.area_name AS region_name FROM reference_figure_breakdowns b
+                        JOIN areas a ON a.area_code = b.region_code ORDER BY b.region_code""")
+    return figs, classes, parts
+
+
+def reference_figures() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+    """(every reference figure, the definition classes, regional breakdowns) or None if this build lacks them."""
+    if not has_table("reference_figures"):
+        return None
+    return _reference(token())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _level_series(tok: str, measure_id: str, area_type: str) -> pd.DataFrame:
+    return _df(tok, f"""
+        SELECT i.area_code, a.area_name, a.area_type, a.region_code, a.region_name, i.year, i.period_label, i.value,
+               i.numerator, i.denominator, i.status, i.note, {_iv_extra_cols()}
+        FROM indicator_values i JOIN areas a USING (area_code)
+        WHERE i.measure_id = ? AND a.area_type = ? ORDER BY a.area_name, i.year""", [measure_id, area_type])
+
+
+def level_series(measure_id: str, area_type: str) -> pd.DataFrame:
+    """Every year of one official measure for all areas of one type ('la', 'region', 'england')."""
+    return _level_series(token(), measure_id, area_type)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# comparator sets (pipeline/marts/comparators.py, pipeline/post/comparators.py): DfE statistical neighbours
+# (default), the April 2021 DfE edition, ONS similar areas (English upper-tier LAs only), the atlas's own model
+DEFAULT_COMPARATOR_SET = "dfe_sn_2025"
+
+
+@st.cache_data(show_spinner=False)
+def _comparator_set_info(tok: str) -> pd.DataFrame:
+    return _df(tok, "SELECT * FROM comparator_set_info")
+
+
+def comparator_set_info() -> pd.DataFrame:
+    """One row per comparator set (set_id, title, short_title, publisher, edition, first_year, last_year,
+    is_default, official, description). Empty when the build has no comparator sets."""
+    if not has_table("comparator_set_info"):
+        return pd.DataFrame(columns=["set_id", "title", "short_title", "description", "is_default", "official"])
+    return _comparator_set_info(token())
+
+
+def comparator_set_ids() -> list[str]:
+    """Set ids in display order: the default (DfE May 2025) first; falls back to the atlas model alone when the
+    build has no comparator tables but has the statistics step's neighbours."""
+    info = comparator_set_info()
+    if info.empty:
+        return ["atlas_model"] if has_table("stat_neighbours") else []
+    order = {"dfe_sn_2025": 0, "dfe_sn_2021": 1, "ons_similar_2026": 2, "atlas_model": 3}
+    return sorted(info["set_id"], key=lambda s: (order.get(s, 9), s))
+
+
+def comparator_set_label(set_id: str) -> str:
+    info = comparator_set_info()
+    row = info[info["set_id"] == set_id]
+    if row.empty:
+        return "Atlas statistical-neighbour model (not an official set)" if set_id == "atlas_model" else str(set_id)
+    return str(row["title"].iloc[0])
+
+
+def comparator_set_description(set_id: str) -> str:
+    info = comparator_set_info()
+    row = info[info["set_id"] == set_id]
+    return "" if row.empty else str(row["description"].iloc[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _comparators(tok: str, code: str, set_id: str) -> pd.DataFrame:
+    return _df(tok, "SELECT neighbour_code, rank, source_rank, closeness, alias_of FROM comparator_sets "
+                    "WHERE area_code = ? AND set_id = ? ORDER BY rank", [code, set_id])
+
+
+def comparator_rows(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> pd.DataFrame:
+    """The set's ranked neighbours of `code` (neighbour_code, rank, source_rank, closeness, alias_of)."""
+    if not code:
+        return pd.DataFrame(columns=["neighbour_code", "rank", "source_rank", "closeness", "alias_of"])
+    if not has_table("comparator_sets"):
+        d = stat_table("stat_neighbours", "WHERE area_code = ?", (code,)) if set_id == "atlas_model" else None
+        if d is None or d.empty:
+            return pd.DataFrame(columns=["neighbour_code", "rank", "source_rank", "closeness", "alias_of"])
+        d = d.sort_values("rank")
+        return d.assign(source_rank=d["rank"], closeness=None, alias_of=None)[
+            ["neighbour_code", "rank", "source_rank", "closeness", "alias_of"]]
+    return _comparators(token(), code, set_id)
+
+
+def comparators(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> list[str]:
+    """The set's neighbours of `code`, closest first (DfE statistical neighbours by default)."""
+    return list(comparator_rows(code, set_id)["neighbour_code"])
+
+
+def area_with_neighbours(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> list[str]:
+    """Preset for area pickers: this area followed by its statistical neighbours (DfE May 2025 by default)."""
+    return [code, *comparators(code, set_id)] if code else []
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _neighbour_group(tok: str, nbrs: tuple[str, ...], mids: tuple[str, ...], years: tuple[int, ...],
+                     periods: tuple[str, ...]) -> pd.DataFrame:
+    return _df(tok, f"""
+        WITH l AS (SELECT unnest(?::VARCHAR[]) AS measure_id, unnest(?::INTEGER[]) AS year,
+                          unnest(?::VARCHAR[]) AS period_label)
+        SELECT l.measure_id, avg(i.value) AS nb_mean, median(i.value) AS nb_median, count(i.value) AS nb_n
+        FROM l JOIN indicator_values i ON i.measure_id = l.measure_id AND i.year = l.year
+             AND i.period_label = l.period_label
+        WHERE i.area_code IN ({",".join("?" * len(nbrs))}) AND i.status IN ('ok', 'denominator_fallback')
+          AND i.value IS NOT NULL
+        GROUP BY 1""", [list(mids), list(years), list(periods), *nbrs])
+
+
+def neighbour_group(code: str, latest: pd.DataFrame, set_id: str = DEFAULT_COMPARATOR_SET) -> pd.DataFrame:
+    """The neighbour-group row for each measure in `latest` (the focus area's latest values): mean and median of
+    the set's neighbours' values at the same year and period, and how many of them have a value. Suppressed or
+    missing values are left out of the mean and median (never filled) and counted in nb_total only."""
+    cols = ["measure_id", "year", "nb_mean", "nb_median", "nb_n", "nb_total"]
+    nbrs = comparators(code, set_id)
+    official = latest[~latest["measure_id"].map(userdata.is_user)] if len(latest) else latest
+    if not nbrs or official.empty:
+        return pd.DataFrame(columns=cols)
+    g = _neighbour_group(token(), tuple(nbrs), tuple(official["measure_id"]), tuple(int(y) for y in official["year"]),
+                         tuple(str(p) for p in official["period_label"]))
+    out = official[["measure_id", "year"]].merge(g, on="measure_id", how="left")
+    out["nb_n"] = out["nb_n"].fillna(0).astype(int)
+    out["nb_total"] = len(nbrs)
+    return out[cols]
+
+
+def ns_context_models() -> pd.DataFrame | None:
+    """The north–south model with each child and maternal context measure added (pipeline/post/ns_context.py)."""
+    return stat_table("ns_context_models")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pipeline.denominator_notes import denominator_basis
+
 from . import data, userdata
 
 HEADLINE_NOTE = ("**Infant care starts** counts children who *started to be looked after aged under 1*: all under-1s "
@@ -29,6 +31,13 @@ def guard() -> None:
         st.stop()
 
 
+def stop() -> None:
+    """st.stop() for a page that has nothing more to show, keeping the "Cite this view" line at its foot and
+    writing the page's URL first (state.stop_page)."""
+    from . import state
+    state.stop_page()
+
+
 def user_badge(mid: str, where: str = "") -> bool:
     """The always-visible badge for a user-supplied measure (call right under the measure selector). Returns
     True if the measure is user-supplied."""
@@ -46,11 +55,42 @@ def not_in_build(what: str, needs: str) -> None:
             "part of the pipeline is present.", icon="ℹ️")
 
 
-def measure_label(mid: str) -> str:
+def measure_name(mid: str) -> str:
+    """The measure's short title (no topic)."""
     if data.is_user(mid):  # from the id alone (format_func may run outside the session)
         return userdata.label(mid)
     m = data.measure(mid)
     return m.get("short_title") or mid
+
+
+def measure_label(mid: str) -> str:
+    """A picker's option: 'Topic › short title' (pickers list measures in topic order, see topics.py)."""
+    return f"{data.topic(mid)} › {measure_name(mid)}"
+
+
+NEWBORN_NOTE = ("**Newborns in care proceedings** (Nuffield Family Justice Observatory, from Cafcass data) counts "
+                "babies subject to section 31 care proceedings soon after birth, for England and its regions (and "
+                "Wales). It is not the same as *infant care starts* (all under-1s starting to be looked after, every "
+                "legal route), so the two are never shown on one scale.")
+CAVEATS = {"Infants entering care": HEADLINE_NOTE, "Newborns in care proceedings": NEWBORN_NOTE}
+
+
+def caveat(mid: str) -> None:
+    """The caveat for the measure's topic as a readable callout (infant care starts ≠ newborns in care proceedings),
+    only where it applies; other measures (children in need, user uploads, ...) get their own definition line."""
+    m = data.measure(mid)
+    if not m:
+        return
+    if data.is_user(mid):
+        st.caption(f"**Definition (as supplied by the user):** {m.get('definition', 'not stated')}")
+        return
+    note = CAVEATS.get(data.topic(mid))
+    if note:
+        st.info(note, icon="ℹ️")
+        st.page_link("pages/newborns.py", label="Newborns in care proceedings: the published figures, by definition",
+                     icon="➡️")
+    else:
+        st.caption(f"**{m.get('short_title', mid)}:** {m.get('definition', '')}")
 
 
 def definition(mid: str, expanded: bool = False) -> None:
@@ -80,26 +120,68 @@ def table_alternative(df: pd.DataFrame, label: str = "Table of the data in this 
         st.dataframe(df, hide_index=True, width="stretch", key=key)
 
 
-def status_table(df: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """Readable table for a map / chart: value, CI, count, status (no suppressed value ever shown)."""
+def status_table(df: pd.DataFrame, unit: str, meta: dict | None = None) -> pd.DataFrame:
+    """Readable table for a map / chart: value (the measure's precision), 95% CI as 'a–b', count, status (who
+    withheld a value), blanks for missing cells; no suppressed value is ever shown."""
+    from . import fmt
+    dec = fmt.decimals(meta) if meta is not None else 1
     cols = {"area_name": "Area", "area_code": "Code", "value": f"Value ({unit})" if unit else "Value",
             "lower_95": "95% CI lower", "upper_95": "95% CI upper", "numerator": "Count",
             "denominator": "Denominator", "sig_england_95": "vs England (95%)", "status": "Status", "note": "Note"}
     d = df[[c for c in cols if c in df]].copy()
+    if "note" in df and "status" in df:
+        basis = [denominator_basis(n, s) for n, s in zip(df["note"], df["status"])]
+        if any(basis):  # the denominator year, where it is not live births of the year before
+            at = list(d.columns).index("denominator") + 1 if "denominator" in d else len(d.columns)
+            d.insert(at, "denominator_basis", [b or "live births of the year before" for b in basis])
+            cols = dict(cols, denominator_basis="Denominator used")
     if "status" in d:
-        user_sup = df["note"].eq(userdata.SUPPRESSED_NOTE) if "note" in df else False
-        d["status"] = d["status"].map(data.STATUS_LABELS).fillna(d["status"])
-        d.loc[user_sup, "status"] = "Suppressed by disclosure control (user data)"
+        notes = df["note"] if "note" in df else pd.Series([None] * len(df), index=df.index)
+        d["status"] = [data.status_label(s, n) for s, n in zip(df["status"], notes)]
         mask = df["status"].eq("suppressed")
         for c in ("value", "numerator", "lower_95", "upper_95"):
             if c in d:
+                d[c] = d[c].astype(object)
                 d.loc[mask, c] = None
-    if "sig_england_95" in d and d["sig_england_95"].isna().all():
-        d = d.drop(columns="sig_england_95")
-    for c in ("lower_95", "upper_95"):
-        if c in d and d[c].isna().all():
-            d = d.drop(columns=c)
-    return d.rename(columns=cols)
+    if "sig_england_95" in d:
+        d["sig_england_95"] = d["sig_england_95"].map(lambda x: charts_sig(x))
+        if d["sig_england_95"].eq("").all():
+            d = d.drop(columns="sig_england_95")
+    has_ci = all(c in d for c in ("lower_95", "upper_95")) and d["lower_95"].notna().any()
+    out = fmt.frame(d, {"value": dec, "numerator": 0, "denominator": 0},
+                    {"95% CI": ("lower_95", "upper_95", dec)} if has_ci else None)
+    out = out.drop(columns=[c for c in ("lower_95", "upper_95") if c in out])
+    return out.rename(columns=cols)
+
+
+def charts_sig(x) -> str:
+    from .charts import SIG_LABELS
+    return SIG_LABELS.get(x, "") if isinstance(x, str) else ""
+
+
+def denominator_notice(df: pd.DataFrame) -> None:
+    """A caption under a map or chart when some rates use a denominator other than live births of year Y-1."""
+    if "note" not in df or "status" not in df:
+        return
+    basis = sorted({b for b in (denominator_basis(n, s) for n, s in zip(df["note"], df["status"])) if b})
+    if basis:
+        n = sum(1 for n_, s in zip(df["note"], df["status"]) if denominator_basis(n_, s))
+        st.caption(f"Denominator: {n} of these rates use {' / '.join(basis)} instead of live births of the year "
+                   f"before (not yet published for this period); they are flagged in the tooltips and the table.")
+
+
+def dispersion_notice(d: pd.DataFrame) -> None:
+    """Caption for the decile gradient / SII: its intervals are widened for over-dispersion between LAs."""
+    if "phi" not in d or d["phi"].isna().all():
+        return
+    phi = float(d["phi"].iloc[0])
+    if phi > 1:
+        st.caption(f"The 95% intervals of the decile rates and of the SII/RII allow for variation between local "
+                   f"authorities beyond chance (over-dispersion φ = {phi:.1f}, quasi-Poisson): they are "
+                   f"√φ = {phi ** 0.5:.1f} times as wide as intervals that assume Poisson variation only.")
+    else:
+        st.caption("The 95% intervals assume Poisson variation (no over-dispersion between local authorities "
+                   "was found for this measure and year).")
 
 
 def print_css() -> None:
@@ -110,3 +192,89 @@ def print_css() -> None:
       details { display: block; }
     }
     </style>""", unsafe_allow_html=True)
+
+
+def neighbour_group_cell(r, dec: int = 1) -> str:
+    """'mean / median (n of N)' for a neighbour-group row (data.neighbour_group); 'no value (0 of N)' if none."""
+    from . import fmt
+    if not r["nb_n"]:
+        return f"no value (0 of {int(r['nb_total'])})"
+    return f"{fmt.num(r['nb_mean'], dec)} / {fmt.num(r['nb_median'], dec)} ({int(r['nb_n'])} of {int(r['nb_total'])})"
+
+
+def neighbour_group_table(latest: pd.DataFrame, grp: pd.DataFrame) -> pd.DataFrame:
+    """Profile table: this area, its neighbour group (mean, median, count with a value) and England, grouped by
+    topic with the headline measures first, each number at its measure's precision."""
+    from . import fmt
+    t = latest.merge(grp, on=["measure_id", "year"], how="inner")
+    if t.empty:
+        return pd.DataFrame()
+    t = t.set_index("measure_id").loc[data.order_measures(list(t["measure_id"]))].reset_index()
+    dec = [fmt.decimals(data.measure(m)) for m in t["measure_id"]]
+    return pd.DataFrame({
+        "Topic": [data.topic(m) for m in t["measure_id"]],
+        "Measure": t["measure_id"].map(measure_name), "Period": t["period_label"],
+        "This area": [fmt.num(v, d) if s in data.OK_STATUSES else data.STATUS_LABELS.get(s, s)
+                      for v, s, d in zip(t["value"], t["status"], dec)],
+        "Neighbours' mean": [fmt.num(v, d) for v, d in zip(t["nb_mean"], dec)],
+        "Neighbours' median": [fmt.num(v, d) for v, d in zip(t["nb_median"], dec)],
+        "Neighbours with a value": [f"{int(n)} of {int(k)}" for n, k in zip(t["nb_n"], t["nb_total"])],
+        "England": [fmt.num(v, d) for v, d in zip(t["england_value"], dec)]})
+
+
+def ns_context_section() -> None:
+    """North–south page, models view: the model with each context measure added (text first, table alternative)."""
+    d = data.ns_context_models()
+    if d is None or d.empty:
+        return
+    st.markdown("#### Does child and maternal context explain the north–south gradient?")
+    st.markdown("The deprivation-adjusted model (negative binomial, years pooled with year effects) refitted on the "
+                "same local authority-years with and without each context measure. An ecological association "
+                "between area averages, not a cause.")
+    for t in d["text"]:
+        st.markdown(f"- {t}")
+    table_alternative(d.drop(columns=["text"]), "Table: models with context covariates", key="ns_context_table")
+
+
+def comparator_set_year_note(set_id: str, latest: pd.DataFrame) -> str | None:
+    """A note when a comparator set is meant for other years than most of the figures shown (e.g. the April 2021
+    DfE edition, on the LAs of 2021-2023, next to 2024/25 figures)."""
+    info = data.comparator_set_info()
+    row = info[info["set_id"] == set_id]
+    if row.empty or latest.empty:
+        return None
+    first, last = row["first_year"].iloc[0], row["last_year"].iloc[0]
+    years = latest["year"].astype(int)
+    if last == last and last is not None and (years > last).mean() > 0.5:
+        return (f"{row['title'].iloc[0]} is meant for figures up to {int(last) - 1}/{str(int(last))[-2:]}, but most "
+                "figures here are later; neighbours whose LA no longer existed have no value. Trends shows earlier "
+                "years.")
+    if first == first and first is not None and (years < first).mean() > 0.5:
+        return (f"{row['title'].iloc[0]} is meant for figures from {int(first) - 1}/{str(int(first))[-2:]}; most "
+                "figures here are earlier.")
+    return None
+
+
+def accessibility_statement() -> str:
+    """The accessibility statement (docs/accessibility.md, shown on the Methods page)."""
+    from pathlib import Path
+    p = Path(__file__).resolve().parents[2] / "docs" / "accessibility.md"
+    return p.read_text(encoding="utf-8") if p.exists() else "The accessibility statement is in docs/accessibility.md."
+
+
+def per_measure_list(tab: pd.DataFrame) -> str:
+    """A wide measures × areas table as HTML, one block per measure (readable on a phone): the measure with its
+    period as a heading line, then one list item per area. Same cells as the table it replaces."""
+    import html
+    lead = [c for c in tab.columns if str(c) in ("Period", "Official")]
+    areas = [c for c in tab.columns if c not in lead]
+
+    def esc(v) -> str:
+        s = "" if v is None or (isinstance(v, float) and v != v) else str(v)
+        return html.escape(s) or "–"
+    out = []
+    for measure, row in tab.iterrows():
+        period = esc(row["Period"]) if "Period" in lead else "–"
+        out.append(f"<p><strong>{esc(measure)}</strong>{f' ({period})' if period != '–' else ''}</p><ul>"
+                   + "".join(f"<li>{esc(a)}: {esc(row[a])}</li>" for a in areas) + "</ul>")
+    return "\n".join(out)

@@ -8,6 +8,11 @@ statistic replaced by a synthetic number: a deterministic pseudo-random value of
 column's typical value. No published figure survives (the values are drawn, not perturbed), and boundaries are
 replaced by synthetic squares on a grid, so the fixture files carry the publishers' layouts but none of their
 statistics or geometry. The tests build a warehouse from them with the real pipeline when no mirror is available.
+
+Format notes: the one legacy Excel 97-2003 workbook (ONS mid-2021 population, .xls) is read with calamine and written
+with xlwt, so it stays a genuine .xls at its registry path; TopoJSON keeps every layer and area, each as one square
+arc; DfE statistical-neighbour sheets keep the kept LAs with 10 synthetic neighbours each; the long DfE LAIT files keep
+only the items the atlas reads plus three others.
 """
 from __future__ import annotations
 
@@ -38,7 +43,7 @@ UTLA = {
 ALWAYS = re.compile(r"^(E92|K0[234]|W92|E12|E13|E15|N92|S92)\d{6}$")
 ONS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 ID_COL = re.compile(r"(year|period|date|code|cd$|order|objectid|^fid$|^id$|_id$|geog_c|^start$|^end$|"
-                    r"la_number|old_la|new_la|time_identifier|^la$|globalid)", re.I)
+                    r"la[_ ]number|old_la|new_la|time_identifier|^la$|globalid)", re.I)
 NUM = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -160,6 +165,10 @@ def do_csv(src: Path, dst: Path, rel: str, areas: Areas) -> None:
     except UnicodeDecodeError:
         text, enc = raw.decode("cp1252"), "cp1252"
     rows = list(csv.reader(io.StringIO(text, newline="")))
+    if rel in ITEM_COLS:
+        j = rows[0].index(ITEM_COLS[rel])
+        keep = _items_kept(r[j] for r in rows[1:])
+        rows = rows[:1] + [r for r in rows[1:] if r[j] in keep]
     wales = "statswales" in rel
     if rel.startswith("geography/") or rel.startswith("births/ltla22"):
         # code lookups (no statistics): every area is kept, so the areas table is complete; wards: one per district
@@ -194,11 +203,49 @@ def _derive(rows: list[list]) -> None:
                     r[c] = str(round(float(r[n]) / float(r[d]) * mult))
 
 
+def do_neighbours(rows: list[list], rel: str, areas: Areas) -> list[list]:
+    """DfE statistical neighbour sheet (header in row 3, DfE LA numbers, no ONS codes): the kept LAs' rows, each LA
+    given 10 synthetic neighbours drawn (deterministically) from the other LAs of the sheet; closeness labels kept."""
+    hdr = next(i for i, r in enumerate(rows[:15]) if str(r[0]).strip() == "LA num") + 1
+    head = [str(c).strip() for c in rows[hdr - 1]]
+    sn = [j for j, h in enumerate(head) if re.fullmatch(r"SN\d+", h)]
+    la = head.index("LA number")
+    def dfe(v) -> str:
+        return str(v).strip().removesuffix(".0")
+
+    blocks, cur = [], []
+    for r in rows[hdr:]:
+        if re.fullmatch(r"\d{3}", dfe(r[la])) and dfe(r[la]) not in areas.dfe:
+            continue
+        if str(r[1]).strip().lower().startswith("old sns"):
+            blocks.append(cur)
+            cur = []
+        cur.append(r)
+    blocks.append(cur)
+    out = [list(r) for r in rows[:hdr]]
+    las = list(dict.fromkeys(r[la] for b in blocks for r in b if re.fullmatch(r"\d{3}", dfe(r[la]))))
+    for block in blocks:
+        for r in block:
+            r = list(r)
+            if r[la] in las and all(str(r[j]).strip() not in ("", "-", "None") for j in sn):
+                others = sorted((x for x in las if x != r[la]), key=lambda x: _u(rel, r[la], x))
+                for j, x in zip(sn, others):
+                    r[j] = x
+            out.append(r)
+    return out
+
+
 def do_xlsx(src: Path, dst: Path, rel: str, areas: Areas) -> None:
     import openpyxl
     wb = openpyxl.load_workbook(src, data_only=True)
     for ws in wb.worksheets:
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        if rel.startswith("comparators/sn_"):
+            out = do_neighbours([[("" if c is None else c) for c in r] for r in rows], rel, areas)
+            ws.delete_rows(1, ws.max_row)
+            for r in out:
+                ws.append([None if c == "" else c for c in r])
+            continue
         hdr = 0
         for i, r in enumerate(rows[:15]):  # the header is the last row before the first row with an area code
             if any(ONS_CODE.match(str(c or "").strip()) for c in r):
@@ -210,6 +257,27 @@ def do_xlsx(src: Path, dst: Path, rel: str, areas: Areas) -> None:
         for r in out:
             ws.append([None if c == "" else c for c in r])
     wb.save(dst)
+
+
+def do_xls(src: Path, dst: Path, rel: str, areas: Areas) -> None:
+    """A legacy Excel 97-2003 workbook (read with calamine, written with xlwt, so the file stays a genuine .xls)."""
+    import xlwt
+    sheets = pd.read_excel(src, engine="calamine", sheet_name=None, header=None, dtype=object)
+    wb = xlwt.Workbook()
+    for name, df in sheets.items():
+        rows = df.where(df.notna(), "").values.tolist()
+        hdr = 0
+        for i, r in enumerate(rows[:15]):
+            if any(ONS_CODE.match(str(c).strip()) for c in r):
+                hdr = i
+                break
+        out = do_table(rows, hdr, f"{rel}:{name}", areas, keep_small=True)
+        ws = wb.add_sheet(name)
+        for i, r in enumerate(out):
+            for j, c in enumerate(r):
+                if c != "" and c is not None:
+                    ws.write(i, j, float(c) if isinstance(c, (int, float)) and not isinstance(c, bool) else str(c))
+    wb.save(str(dst))
 
 
 def do_ods(src: Path, dst: Path, rel: str, areas: Areas) -> None:
@@ -226,8 +294,20 @@ def do_ods(src: Path, dst: Path, rel: str, areas: Areas) -> None:
             pd.DataFrame(out).replace("", None).to_excel(xw, sheet_name=name, header=False, index=False)
 
 
+# long files of many indicators (DfE LAIT): only the items the atlas reads and a few others (to exercise the filter)
+ITEM_COLS = {"context/bds_long_0.parquet": "Short Desc", "context/lait_data_dictionary.csv": "Measure_short"}
+
+
+def _items_kept(values) -> set:
+    from pipeline.parsers.context import LAIT_ITEMS
+    others = [v for v in dict.fromkeys(values) if v not in LAIT_ITEMS][:3]
+    return set(LAIT_ITEMS) | set(others)
+
+
 def do_parquet(src: Path, dst: Path, rel: str, areas: Areas) -> None:
     df = pd.read_parquet(src)
+    if rel in ITEM_COLS:
+        df = df[df[ITEM_COLS[rel]].isin(_items_kept(df[ITEM_COLS[rel]]))].reset_index(drop=True)
     rows = [list(df.columns)] + df.astype(object).where(df.notna(), "").astype(str).values.tolist()
     out = do_table(rows, 1, rel, areas)
     new = pd.DataFrame(out[1:], columns=df.columns).replace("", None)
@@ -249,6 +329,15 @@ def assign_cells(mirror: Path, paths: list[str]) -> dict[str, tuple[int, int]]:
     pos: dict[str, tuple[float, float]] = {}
     for rel in paths:
         d = json.loads((mirror / rel).read_text(encoding="utf-8"))
+        if d.get("type") == "Topology":
+            import geopandas as gpd
+            for layer in d["objects"]:
+                g = gpd.read_file(mirror / rel, layer=layer)
+                for code, geom in zip(g["areacd"].astype(str), g.geometry):
+                    if ONS_CODE.match(code) and code not in pos and geom is not None and not geom.is_empty:
+                        pt = geom.representative_point()
+                        pos[code] = (pt.x, pt.y)
+            continue
         bng = "27700" in json.dumps(d.get("crs", ""))
         tf = Transformer.from_crs(27700, 4326, always_xy=True) if bng else None
         for f in d["features"]:
@@ -310,6 +399,22 @@ def do_geojson(src: Path, dst: Path, rel: str, areas: Areas, cells: dict) -> Non
     dst.write_text(json.dumps(d), encoding="utf-8")
 
 
+def do_topojson(src: Path, dst: Path, rel: str, areas: Areas, cells: dict) -> None:
+    """TopoJSON (ONSvisual): every layer and area kept with its properties; each geometry becomes one synthetic
+    square (one arc, absolute coordinates, no quantisation transform)."""
+    d = json.loads(src.read_text(encoding="utf-8"))
+    arcs, index = [], {}
+    for obj in d["objects"].values():
+        for gm in obj["geometries"]:
+            code = str(gm.get("properties", {}).get("areacd", ""))
+            if code not in index:
+                index[code] = len(arcs)
+                arcs.append([[round(x, 6), round(y, 6)] for x, y in _square(cells[code])[2][0]])
+            gm["type"], gm["arcs"] = "Polygon", [[index[code]]]
+    out = {"type": "Topology", "arcs": arcs, "objects": d["objects"]}
+    dst.write_text(json.dumps(out), encoding="utf-8")
+
+
 def main(mirror: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from pipeline.registry import load_sources
@@ -328,8 +433,12 @@ def main(mirror: Path) -> None:
             do_xlsx(src, dst, s.path, areas)
         elif ext == ".ods":
             do_ods(src, dst, s.path, areas)
+        elif ext == ".xls":
+            do_xls(src, dst, s.path, areas)
         elif ext == ".parquet":
             do_parquet(src, dst, s.path, areas)
+        elif ext == ".json" and json.loads(src.read_text(encoding="utf-8")).get("type") == "Topology":
+            do_topojson(src, dst, s.path, areas, cells)
         elif ext in (".geojson", ".json"):
             do_geojson(src, dst, s.path, areas, cells)
         else:

@@ -1,0 +1,204 @@
+"""Services next to the rates: the nearest mother and baby unit of an area (with how precisely the unit is located)
+and the "Services and rates" view (infant care entry against perinatal service access, by year, and its model).
+Data from `mbu_nearest`, `services_points`, `services_summary`, `services_models` (pipeline/marts/services.py,
+pipeline/post/services_models.py)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from . import charts, data, ui
+
+LEVEL_TEXT = {"site": "site-level (postcode of the unit's own address)",
+              "postcode": "postcode-level (postcode of the hospital site or contact address)",
+              "district": "district-level (APPROXIMATE: only the town is sourced; placed at its district's "
+                          "representative point)"}
+ACCESS_IDS = ["mbu_distance_km", "mbu_beds_60km_per_10k_births", "mbu_beds_100km_per_10k_births",
+              "mmhs_exposure_years"]
+MODEL_LABELS = {"a_northing": "Northing only", "c_both": "Northing + deprivation",
+                "e_services": "+ MBU distance + MMHS exposure", "f_services_beds": "+ MBU beds within 100 km + MMHS"}
+TERM_LABELS = {"northing_per_100km": "per 100 km further north", "imd2019_score_per_point": "per IMD 2019 point",
+               "mbu_distance_per_10km": "per 10 km further from the nearest MBU",
+               "mbu_beds_100km_per_10k_births": "per MBU bed within 100 km per 10,000 births",
+               "mmhs_exposure_per_year": "per year of early MMHS exposure"}
+CAVEATS = (
+    "**Read with care.** This compares *areas*, not families (an ecological comparison): it cannot show that a "
+    "nearer unit lowers any family's chance of care entry. Services are often placed where need is high, so an "
+    "association can run from need to services rather than the other way. There are few units (17 open in "
+    "England in 2025, 12-13 before 2018), so distance varies in big steps and a few units drive the result. Four "
+    "units are located only at district level, and ten have no opening date in the sources (assumed open "
+    "throughout), which overstates access in the early 2010s. Maternal Mental Health Service exposure is known "
+    "only for 13 early sites (0 elsewhere means 'no early/known service', not 'none').")
+
+
+def _ready(*tables: str) -> bool:
+    return all(data.has_table(t) for t in tables)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _nearest(tok: str, code: str) -> pd.DataFrame:
+    return data._df(tok, "SELECT * FROM mbu_nearest WHERE area_code = ? ORDER BY year DESC LIMIT 1", [code])
+
+
+def nearest_unit(code: str) -> dict | None:
+    """The nearest open unit in the latest year for an LA (None if the build has no `mbu_nearest` row for it)."""
+    if not _ready("mbu_nearest"):
+        return None
+    d = _nearest(data.token(), code)
+    return None if d.empty else d.iloc[0].to_dict()
+
+
+def nearest_sentence(code: str) -> str | None:
+    r = nearest_unit(code)
+    if r is None:
+        return None
+    s = (f"Nearest open mother and baby unit at 31 March {int(r['year'])}: **{r['unit_name']}** ({r['town']}), "
+         f"**{charts.fmt(r['distance_km'])} km** as the crow flies from the area's representative point. Its location "
+         f"is **{LEVEL_TEXT.get(r['location_level'], r['location_level'])}**, confidence "
+         f"{r['location_confidence']}, within about {charts.fmt(r['error_radius_km'])} km.")
+    if r["location_level"] == "district" and r["site_postcode_unit_id"] != r["unit_id"]:
+        s += (f" Counting only units with a sourced postcode, the nearest would be "
+              f"{charts.fmt(r['site_postcode_distance_km'])} km away.")
+    return s
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _units_near(tok: str, code: str, n: int) -> pd.DataFrame:
+    return data._df(tok, """
+        SELECT s.name AS "Unit", s.town AS "Town", s.country AS "Country", s.status AS "Status",
+               CAST(s.opened AS VARCHAR) AS "Opened (basis in the notes)", s.beds AS "Beds",
+               s.location_level AS "Location level", s.location_confidence AS "Confidence",
+               s.error_radius_km AS "Within about (km)",
+               round(2 * 6371.0088 * asin(sqrt(
+                   pow(sin(radians(s.lat - g.rep_lat) / 2), 2) +
+                   cos(radians(g.rep_lat)) * cos(radians(s.lat)) * pow(sin(radians(s.lon - g.rep_lon) / 2), 2))), 1)
+                   AS "Distance (km)",
+               s.opened_basis AS "Opening date basis"
+        FROM services_points s, la_geo g
+        WHERE g.area_code = ? AND s.lat IS NOT NULL
+        ORDER BY "Distance (km)" LIMIT ?""", [code, int(n)])
+
+
+def units_near(code: str, n: int = 5) -> pd.DataFrame | None:
+    if not (_ready("services_points", "la_geo") and data.has_columns("services_points", ["location_level"])):
+        return None
+    return _units_near(data.token(), code, int(n))
+
+
+def show_nearest(code: str, key: str) -> None:
+    """Profile and Services pages: the sentence naming the nearest unit, then the nearest units as a table."""
+    tbl = units_near(code)
+    if tbl is None or not _ready("mbu_nearest"):
+        ui.not_in_build("Nearest mother and baby units", "`mbu_nearest` and `services_points` from the services step")
+        return
+    s = nearest_sentence(code)
+    if s is None:
+        st.info("The nearest-unit measures cover English local authorities only; the table lists the units nearest "
+                "to this area's representative point.")
+    else:
+        st.markdown(s)
+    if len(tbl):
+        st.dataframe(tbl, hide_index=True, width="stretch", key=key)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Services and rates
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rates_vs_access(tok: str, measure_id: str, year: int, access_id: str) -> pd.DataFrame:
+    return data._df(tok, """
+        SELECT i.area_code, a.area_name, a.region_name, i.value, i.status, s.value AS access,
+               coalesce(i.denominator, NULL) AS births, n.unit_name AS nearest_unit, n.location_level AS nearest_level
+        FROM indicator_values i JOIN areas a USING (area_code)
+        JOIN indicator_values s ON s.area_code = i.area_code AND s.year = i.year AND s.measure_id = ?
+        LEFT JOIN mbu_nearest n ON n.area_code = i.area_code AND n.year = i.year
+        WHERE i.measure_id = ? AND i.year = ? AND a.area_type = 'la' AND a.country = 'England'
+        ORDER BY a.area_name""", [access_id, measure_id, int(year)])
+
+
+def rates_vs_access(measure_id: str, year: int, access_id: str) -> pd.DataFrame:
+    return _rates_vs_access(data.token(), measure_id, int(year), access_id)
+
+
+@st.cache_data(show_spinner=False)
+def _table(tok: str, name: str) -> pd.DataFrame:
+    assert name in ("services_summary", "services_models")
+    return data._df(tok, f"SELECT * FROM {name}")
+
+
+def model_tables() -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    if not _ready("services_summary", "services_models"):
+        return None
+    return _table(data.token(), "services_summary"), _table(data.token(), "services_models")
+
+
+def render_rates_section(ps, mid: str, year: int, unit: str) -> None:
+    """North-south page, view "Services and rates": scatter by year (with its table), model, caveats."""
+    have = [a for a in ACCESS_IDS if a in data.measure_ids() and data.measure_years(a)]
+    if not (have and _ready("mbu_nearest")):
+        ui.not_in_build("Services and rates", "the service measures and `mbu_nearest` from the services step")
+        return
+    acc = ps.choice("access", "Service access measure", have, have[0], format_func=ui.measure_label,
+                    what="service access measure")
+    ps.show_notices()
+    yrs = data.measure_years(acc)
+    if year not in yrs:
+        st.info(f"{ui.measure_label(acc)} is computed for {yrs[0]}-{yrs[-1]}; choose a year in that range.")
+        return
+    am = data.measure(acc)
+    d = rates_vs_access(mid, year, acc)
+    st.markdown(f"Each circle is a local authority (size = live births; colour **and** symbol = region), "
+                f"{data.period_label(mid, year)}, against {am.get('short_title', acc)} in the same year (units "
+                f"open at 31 March {year}). The black line is a straight-line fit, for description only.")
+    if d["value"].notna().any() and d["access"].notna().any():
+        st.plotly_chart(charts.scatter(d, "access", "value", f"{am.get('short_title', acc)} ({am.get('unit', '')})",
+                                       unit), width="stretch", key="services_rates_scatter")
+    n_d = int((d["nearest_level"] == "district").sum())
+    st.markdown(f"{int(d['value'].notna().sum())} local authorities have a rate; for {n_d} of them the nearest unit "
+                "is located only at district level (approximate distance).")
+    ui.table_alternative(d.rename(columns={"value": f"rate ({unit})", "access": f"{acc} ({am.get('unit', '')})"}),
+                         "Table: the data in this chart", key="services_rates_table")
+
+    st.markdown("#### Model: is infant care entry lower where services are nearer, after deprivation and northing?")
+    mt = model_tables()
+    if mt is None or mt[0].empty:
+        ui.not_in_build("The services model", "`services_summary` from the statistics step")
+    else:
+        sm, mm = mt
+        st.caption("Negative-binomial models of children starting to be looked after aged under 1, with live births "
+                   "as the exposure, fitted for each year and pooled over 2014-2023 with year effects; service "
+                   "terms are matched to the year. Rate ratios: 1 = no association.")
+        for p in dict.fromkeys([str(year), sm["period"].iloc[-1]]):
+            r = sm[sm["period"] == p]
+            if len(r):
+                st.markdown(r["text"].iloc[0])
+        show = mm[mm["period"].isin([str(year), sm["period"].iloc[-1]])].assign(
+            model=lambda x: x["model"].map(MODEL_LABELS).fillna(x["model"]),
+            term=lambda x: x["term"].map(TERM_LABELS).fillna(x["term"]))
+        st.dataframe(show[["period", "model", "term", "rate_ratio", "ci_lower", "ci_upper", "p_value", "n_areas"]]
+                     .rename(columns={"period": "Period", "model": "Model", "term": "Term", "rate_ratio": "Rate ratio",
+                                      "ci_lower": "95% CI lower", "ci_upper": "95% CI upper", "p_value": "p",
+                                      "n_areas": "LAs"}), hide_index=True, width="stretch", key="services_models")
+        share = sm[["period", "northing_rr_unadjusted", "northing_rr_deprivation", "northing_rr_services",
+                    "share_explained_deprivation", "share_explained_services_beyond_deprivation",
+                    "share_explained_total"]].rename(columns={
+            "period": "Period", "northing_rr_unadjusted": "North-south RR per 100 km (unadjusted)",
+            "northing_rr_deprivation": "after deprivation", "northing_rr_services": "after deprivation + services",
+            "share_explained_deprivation": "Share explained by deprivation",
+            "share_explained_services_beyond_deprivation": "Further share explained by services",
+            "share_explained_total": "Share explained, total"})
+        ui.table_alternative(share, "Table: the north-south gradient with and without service terms, by year",
+                             key="services_share_table")
+    st.markdown(CAVEATS)
+
+
+def points_summary(pts: pd.DataFrame) -> str:
+    """Services page: how many units, and how precisely each is located."""
+    if "location_level" not in pts:
+        return f"{len(pts)} units; {int(pts['lat'].notna().sum())} with a location."
+    n = pts["location_level"].value_counts()
+    return (f"{len(pts)} units, all located: {n.get('site', 0)} at the postcode of the unit's own address "
+            f"(site-level), {n.get('postcode', 0)} at a hospital-site or contact postcode (postcode-level), "
+            f"{n.get('district', 0)} at the representative point of the district containing the town the sources "
+            "name (district-level: approximate, see `error_radius_km`). `location_level`, `location_confidence` "
+            "and `notes` say how each point was placed; `opened` and `opened_basis` give the opening date used "
+            "for the yearly measures.")
