@@ -49,8 +49,9 @@ def mirror_path() -> Path | None:
 
 
 def synthetic_mirror(dest: Path) -> Path:
-    """A mirror made of the synthetic raw files (official layouts, synthetic numbers; tests/synthetic/make_raw.py;
-    the project's seeds are read in place from data/seeds/ as always), and a copy of the source registry whose checksums are those of these files (written
+    """A mirror made of the synthetic raw files (official layouts, synthetic numbers; tests/synthetic/make_raw.py)
+    plus copies of the project's seeds at their paths (the real mirror holds the compiled tables too; the pipeline
+    still reads seeds from data/seeds/ unless ATLAS_SEEDS points elsewhere), and a copy of the source registry whose checksums are those of these files (written
     next to dest as <dest name>_sources.toml): the synthetic edition builds with the real pipeline and no checksum warnings."""
     import hashlib
     import re
@@ -59,7 +60,10 @@ def synthetic_mirror(dest: Path) -> Path:
     import tomllib
     for s in tomllib.loads(text)["source"]:
         f = dest / s["path"]
-        if not s.get("seed") and f.is_file():
+        if s.get("seed"):
+            f.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / "data" / "seeds" / s["path"], f)
+        elif f.is_file():
             digest = hashlib.sha256(f.read_bytes()).hexdigest()
             text = re.sub(rf'(path = "{re.escape(s["path"])}"\nsha256 = )"[0-9a-f]{{64}}"', rf'\1"{digest}"', text)
     (dest.parent / f"{dest.name}_sources.toml").write_text(text, encoding="utf-8")

@@ -61,6 +61,7 @@ def frames(at) -> list[pd.DataFrame]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+@pytest.mark.real_data("North-south key findings for each year need the full set of LAs")
 @pytest.mark.parametrize("page", ["map", "north_south"])
 def test_key_findings_first_for_selected_year(app, wh, page):
     key = "w_map_year" if page == "map" else "w_ns_year"
@@ -89,6 +90,7 @@ def test_key_findings_first_for_selected_year(app, wh, page):
     assert "2018/19" in kf2.split("\n")[0] and "**North–south, 2018/19:**" in kf2
 
 
+@pytest.mark.real_data("north-south models for every year since 2010/11 need the full set of LAs")
 def test_model_view_selected_year_first_others_in_expander(app):
     at = app("north_south", measure="cla_starts_u1_rate", year="2020", view="models")
     main = [str(m.value) for m in at.markdown if str(m.value).startswith("**20")]
@@ -185,6 +187,7 @@ def test_observed_expected_map_layer_and_scale(app, wh, period, codes):
     assert "RdBu" in json.dumps(main["colorscale"]) or main["colorscale"]
 
 
+@pytest.mark.real_data("profile chips follow the published comparator lists")
 def test_profile_chips_follow_the_comparison_and_counts_have_no_decimals(app, wh):
     at = app("profile", area="E06000009")  # Blackpool: higher than England
     m = {x.label: x for x in at.get("metric")}

@@ -22,6 +22,7 @@ def _set(con, set_id, code):
                                       "ORDER BY rank", [set_id, code]).fetchall()]
 
 
+@pytest.mark.real_data("the published DfE statistical neighbours of Blackpool")
 def test_blackpool_first_dfe_neighbour_is_hartlepool(con):
     assert _set(con, "dfe_sn_2025", BLACKPOOL) == BLACKPOOL_SN
     assert _set(con, "dfe_sn_2025", BLACKPOOL)[0] == HARTLEPOOL
@@ -29,6 +30,7 @@ def test_blackpool_first_dfe_neighbour_is_hartlepool(con):
     assert _set(con, "dfe_sn_2025", MIDDLESBROUGH)[:3] == [BLACKPOOL, HARTLEPOOL, "E06000021"]
 
 
+@pytest.mark.real_data("all 153 LAs of the published DfE neighbour lists")
 def test_all_153_current_las_have_ten_dfe_neighbours(con):
     # the 153 English upper-tier LAs of the latest DfE year (2024/25: codes in force on 1 April 2024)
     current = {r[0] for r in con.execute(
@@ -53,6 +55,7 @@ def test_all_153_current_las_have_ten_dfe_neighbours(con):
     assert _set(con, "dfe_sn_2025", "E08000038") == _set(con, "dfe_sn_2025", "E08000016")
 
 
+@pytest.mark.real_data("the published April 2021 DfE neighbour lists")
 def test_april_2021_edition_is_on_pre_2023_codes(con):
     nyorks = _set(con, "dfe_sn_2021", "E10000023")  # North Yorkshire county council (815)
     assert len(nyorks) == 10 and _set(con, "dfe_sn_2021", "E06000065") == nyorks
@@ -104,6 +107,7 @@ def _url_list(at, key):
     return [x for x in str(v or "").split(",") if x]
 
 
+@pytest.mark.real_data("the published DfE neighbours of Blackpool and Middlesbrough")
 def test_compare_area_change_resets_comparators_to_the_new_areas(at_factory):
     """Open Compare on one area, choose Blackpool in the same session: the chips and the URL must hold Blackpool's
     own default comparators (as if Compare had been opened on Blackpool), not the first area's."""
@@ -132,6 +136,7 @@ def test_compare_area_change_resets_comparators_to_the_new_areas(at_factory):
     assert at.multiselect(key="w_compare_with").value == mine and _url_list(at, "with") == mine
 
 
+@pytest.mark.real_data("the published ONS similar areas and DfE neighbours of Blackpool")
 def test_compare_set_choice_and_permalink(at_factory):
     at = at_factory("compare", area=BLACKPOOL, set="ons_similar_2026")
     assert at.multiselect(key="w_compare_with").value[:2] == ["E06000010", "E06000027"]
@@ -160,6 +165,7 @@ def test_compare_area_without_a_set_says_so(at_factory):
     assert "No statistical neighbours for this area" in texts(at)
 
 
+@pytest.mark.real_data("the published DfE neighbours of Blackpool")
 def test_profile_shows_dfe_neighbours_and_group_row(at_factory):
     at = at_factory("profile", area=BLACKPOOL)
     assert "DfE children's services statistical neighbours (May 2025): Hartlepool, Middlesbrough" in texts(at)
@@ -169,6 +175,7 @@ def test_profile_shows_dfe_neighbours_and_group_row(at_factory):
     assert row["Neighbours with a value"].endswith("of 10")
 
 
+@pytest.mark.real_data("the published DfE neighbours of an LA")
 def test_area_with_neighbours_preset(app_warehouse, monkeypatch):
     monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
     from pages._lib import data
@@ -184,6 +191,7 @@ def test_area_with_neighbours_preset(app_warehouse, monkeypatch):
     assert r["nb_mean"] == pytest.approx(v.mean()) and r["nb_median"] == pytest.approx(v.median())
 
 
+@pytest.mark.real_data("the published DfE neighbours of Blackpool")
 def test_comparator_queries_are_parameterised(app_warehouse, monkeypatch):
     monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
     from pages._lib import data

@@ -33,6 +33,7 @@ def test_registered_with_topic_context(con):
     assert got == set(CONTEXT)
 
 
+@pytest.mark.real_data("published LAIT infant mortality rates")
 def test_infant_mortality_as_published(con, lait):
     # PROVENANCE check values (single-year rates 2019-2023)
     bp = _iv(con, "context_infant_mortality", BLACKPOOL)
@@ -53,6 +54,7 @@ def test_infant_mortality_as_published(con, lait):
                 assert status == "ok" and v == pytest.approx(float(r.Values)), (item, r.Years)
 
 
+@pytest.mark.real_data("the published count of suppressed breastfeeding figures")
 def test_breastfeeding_suppression_is_kept_not_filled(con, lait):
     raw = lait[(lait["Short Desc"] == "6wksBreast") & (lait["Years"] == "2024") & (lait["LA Number"] < 970)]
     have = raw[raw["Values"] != "-"]
@@ -71,6 +73,7 @@ def test_breastfeeding_suppression_is_kept_not_filled(con, lait):
                        "AND year = 2024 LIMIT 1").fetchone()[0] == "2023/24"
 
 
+@pytest.mark.real_data("published LAIT values for reorganised LAs")
 def test_dfe_numbers_mapped_by_code_across_reorganisations(con):
     # North Yorkshire (815): county council code to 2022, the unitary code from 2023 (calendar years, mid-year rule)
     assert 2022 in _iv(con, "context_infant_mortality", "E10000023")
@@ -81,6 +84,7 @@ def test_dfe_numbers_mapped_by_code_across_reorganisations(con):
     assert _iv(con, "context_infant_mortality", "E06000063") == {2023: (pytest.approx(2.2), "ok")}
 
 
+@pytest.mark.real_data("a published ONS child poverty figure")
 def test_child_low_income_as_published(con, mirror):
     raw = pd.read_csv(mirror / "context" / "children-in-relative-poverty.csv", encoding="utf-8-sig")
     raw = raw[raw["indicator"] == "Children in relative poverty before housing costs"]
@@ -101,6 +105,7 @@ def test_child_low_income_as_published(con, mirror):
     assert _iv(con, "context_child_low_income", "E92000001")[2022][0] == pytest.approx(18.6)
 
 
+@pytest.mark.real_data("context measures' published years and coverage on every page")
 def test_context_measures_on_every_page(app_warehouse, monkeypatch):
     """Registered measures reach Map, Trends, Compare, Profile and Downloads with no page change."""
     monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
@@ -134,6 +139,7 @@ def test_context_measures_on_every_page(app_warehouse, monkeypatch):
     assert f"**{4 * 175:,} rows**" in texts(at)  # 153 English + 22 Welsh LAs x FYE 2022-2025
 
 
+@pytest.mark.real_data("the north-south model with context covariates needs the full set of LAs")
 def test_north_south_model_with_context_covariates(con):
     d = con.execute("SELECT * FROM ns_context_models").df().set_index("covariate")
     assert set(d.index) == set(CONTEXT)

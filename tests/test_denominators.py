@@ -23,6 +23,7 @@ def _iv(con, measure, code, year):
                        "WHERE measure_id=? AND area_code=? AND year=?", [measure, code, year]).fetchone()
 
 
+@pytest.mark.real_data("published ONS live births 2023")
 def test_births_2023_match_the_file(con, births2023):
     assert births2023["E92000001"] == 563561 and births2023["W92000004"] == 27374
     got = dict(con.execute("SELECT area_code, value FROM indicator_values WHERE measure_id='live_births' "
@@ -40,6 +41,7 @@ def test_births_2023_match_the_file(con, births2023):
     assert len(wales) == 22 and sum(got[c] for c in wales) == 27374
 
 
+@pytest.mark.real_data("the published combined Cornwall and Isles of Scilly births")
 def test_cornwall_and_isles_of_scilly_combined_row_is_explicit(con, births2023):
     combined = births2023["E06000052, E06000053"]
     v = _iv(con, "live_births", "E06000052", 2023)
@@ -49,6 +51,7 @@ def test_cornwall_and_isles_of_scilly_combined_row_is_explicit(con, births2023):
     assert r[2] == combined and r[3] == "ok" and "Isles of Scilly" in r[4]
 
 
+@pytest.mark.real_data("the number of LAs with a published count")
 def test_year_2024_uses_births_2023_for_every_la_with_a_count(con):
     bad = con.execute("""SELECT v.area_code, v.status, v.note FROM indicator_values v JOIN areas a USING (area_code)
                          WHERE v.measure_id='cla_starts_u1_rate' AND v.year=2024 AND v.numerator IS NOT NULL
@@ -67,6 +70,7 @@ def test_year_2024_uses_births_2023_for_every_la_with_a_count(con):
     assert den == (563561, "ok", "ons_births_2023")
 
 
+@pytest.mark.real_data("the number of LAs with a published count")
 def test_year_2025_uses_mid_2024_age_0_as_a_named_fallback(con, mirror):
     mye = pd.read_csv(mirror / "births" / "mye24tablesew.csv", dtype=str).set_index("Code")["0"].astype(int)
     rows = con.execute("""SELECT v.area_code, v.denominator, v.status, v.note FROM indicator_values v
@@ -82,6 +86,7 @@ def test_year_2025_uses_mid_2024_age_0_as_a_named_fallback(con, mirror):
     assert src[0] == "ons_mye_2024"
 
 
+@pytest.mark.real_data("published ONS mid-year age-0 populations")
 def test_age0_mid_2021_to_2024_staged(con):
     got = dict(con.execute("SELECT year, age0 FROM stg_age0 WHERE code='E92000001'").fetchall())
     assert {y: got[y] for y in (2021, 2022, 2023, 2024)} == {2021: 579315, 2022: 596306, 2023: 573100, 2024: 573812}
@@ -153,6 +158,7 @@ def test_isles_of_scilly_one_rule_for_every_year(con):
         assert status == "not_applicable" and value is None and "Isles of Scilly" in note, (mid, year)
 
 
+@pytest.mark.real_data("compares with the real DfE population file in the mirror")
 def test_dfe_population_0_17_vintage_as_documented(mirror):
     """DfE's 0-17 series follows ONS's July 2025 revision: mid-2024 equals ONS mid-2024 for every UTLA; mid-2023 and
     mid-2022 differ from the first-published ONS workbooks (as the measure caveats say)."""

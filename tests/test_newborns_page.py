@@ -145,6 +145,7 @@ def test_regional_rates_on_the_region_map(app):
     assert "A different measure: infant (under 1) care starts per 10,000 live births, 2010/11 to 2016/17 pooled" in md
 
 
+@pytest.mark.real_data("the published 2016/17 under-1 care starts for England")
 def test_proxy_comparison_2016_17(app):
     at = app("newborns")
     info = "\n".join(i.value for i in at.info)

@@ -139,6 +139,7 @@ def test_district_points_lie_in_their_district(con, mirror):
                                  "MBU17": "E06000023", "MBU19": "W06000012"}
 
 
+@pytest.mark.real_data("real district boundaries (nearest unit distances)")
 @pytest.mark.integration
 def test_nearest_open_unit_blackpool_norfolk(con):
     near = con.execute("SELECT * FROM mbu_nearest").df().set_index(["area_code", "year"])
@@ -190,6 +191,7 @@ def test_sensitivity_district_units_dropped(con):
     assert s.loc["Dorset unit at the planned St Ann's site (BH13 7LN)", "n_changed_over_20km"] == 0
 
 
+@pytest.mark.real_data("the services models need the full set of LAs")
 @pytest.mark.integration
 def test_services_models(con):
     from pipeline.post.stats import NS_POOLED
