@@ -58,7 +58,6 @@ def test_area_labels_tell_old_and_new_codes_apart(app):
         assert "Northumberland · E06000057 · from Apr 2013" in sb.options
 
 
-@pytest.mark.real_data("Compare opens on an LA with its published DfE statistical neighbours")
 def test_area_pickers_match_substrings_without_select_all(app):
     at = app("trends")
     ms = at.multiselect(key="w_trends_areas")

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 BLACKPOOL_SN = "E06000001,E06000002,E08000024,E08000012,E08000023,E06000003,E08000005,E06000027,E08000006,E06000021"
 
 
+@pytest.mark.real_data("the published DfE neighbours of the areas it opens")
 def test_compare_area_change_brings_the_new_areas_neighbours(server, page):  # noqa: F811
     goto(page, server["base"] + "/compare?area=E08000025")  # Birmingham
     no_exception(page)

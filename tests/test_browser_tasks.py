@@ -90,6 +90,7 @@ def _assert_view(pg, codes, names, vals, *, region):
     return traces
 
 
+@pytest.mark.real_data("the published DfE neighbours of Blackpool and real unit distances")
 def test_blackpool_neighbours_england_and_nearest_mbu_shared_by_one_link(server, browser, warehouse):  # noqa: F811
     nbrs, names, region, vals, mbu, short_title = _warehouse_facts(warehouse)
     assert nbrs[0] == "E06000001" and len(nbrs) == 10  # DfE statistical neighbours (May 2025): Hartlepool first
