@@ -14,6 +14,7 @@ import time
 import duckdb
 import pytest
 
+from tests.conftest import FULL
 from tests.test_browser import ARTIFACTS, TIMEOUT_MS, browser, goto, page, server, wait_idle  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -68,7 +69,7 @@ def test_rapid_year_changes_leave_one_consistent_year(server, page):
         assert any(t.startswith("Children who started") and t.rstrip().endswith(period) for t in md), (burst, period)
         assert any(t.startswith(f"{period}:") and "local authorities have a value" in t for t in md), (burst, period)
         data = page.evaluate(MAP_DATA_JS)
-        assert data and len(data["locations"]) > 100, burst
+        assert data and len(data["locations"]) > (100 if FULL else 20), burst  # the synthetic edition: a subset
         want = dict(con.execute("""SELECT area_code, value FROM indicator_values WHERE measure_id = ? AND year = ?
                                    AND value IS NOT NULL""", [measure, year]).fetchall())
         got = dict(zip(data["locations"], data["z"]))
