@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import config
 from .context import BuildContext
+from .domain import HAS_VALUE, check_rates
 from .errors import ValidationError
 from .fetch import FetchReport, fetch, sha256_file
 from .fingerprint import code_fingerprint, fingerprint, stored_fingerprint  # noqa: F401 (re-exported)
@@ -84,7 +85,7 @@ def validate_indicators(iv: pd.DataFrame, ctx: BuildContext, measures: list[dict
         r = iv[dup].iloc[0]
         raise ValidationError(f"two values for {r['measure_id']} {r['area_code']} {r['period_label']} "
                               f"(sources {sorted(set(iv[dup & (iv['area_code'] == r['area_code'])]['source_id'].astype(str)))})")
-    has_value = iv["status"].isin(["ok", "denominator_fallback"])
+    has_value = iv["status"].isin(HAS_VALUE)
     bad = iv[has_value & iv["value"].isna()]
     if len(bad):
         r = bad.iloc[0]
@@ -93,10 +94,11 @@ def validate_indicators(iv: pd.DataFrame, ctx: BuildContext, measures: list[dict
     if len(bad):
         r = bad.iloc[0]
         raise ValidationError(f"{r['measure_id']} {r['area_code']} {r['year']}: status {r['status']} but a value is set")
+    check_rates(iv, measures)
 
 
 def _measures_table(measures: list[dict], iv: pd.DataFrame) -> pd.DataFrame:
-    ok = iv[iv["status"].isin(["ok", "denominator_fallback"])]
+    ok = iv[iv["status"].isin(HAS_VALUE)]
     yrs = ok.groupby("measure_id")["year"].agg(["min", "max"])
     rows = []
     for m in measures:

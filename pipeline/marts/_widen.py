@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..parsers.common import join_notes
+from ..domain import rate_with_status
 from .common import IV_COLS, iv_frame
 
 
@@ -15,18 +15,8 @@ def rate_rows(measure_id: str, num: pd.DataFrame, den: dict, multiplier: float, 
     """
     d = num.reset_index(drop=True).copy()
     d["year"] = d["year"].astype(int)
-    keys = list(zip(d["area_code"], d["year"]))
-    dv = pd.Series([den.get(k) for k in keys], dtype=float)
-    ok = d["status"].eq("ok")
-    has = ok & dv.notna() & (dv > 0)
-    miss = ok & ~has
-    out = pd.DataFrame({
-        "area_code": d["area_code"], "year": d["year"],
-        "period_label": d["year"].map(period_label) if period_label else d["year"].astype(str),
-        "value": (d["value"] / dv * multiplier).where(has),
-        "numerator": d["value"].where(ok), "denominator": dv.where(has),
-        "status": d["status"].where(~miss, "not_available"),
-        "note": [join_notes(n, "no denominator for this area and year") if m else (join_notes(n, den_note) if h else n)
-                 for n, m, h in zip(d["note"], miss, has)],
-        "source_id": d["source_id"]})
-    return iv_frame(measure_id=measure_id, **{c: out[c] for c in out.columns if c in IV_COLS})
+    dv = [den.get(k) for k in zip(d["area_code"], d["year"])]
+    rated = rate_with_status(d, dv, multiplier, den_note=den_note, missing_note="no denominator for this area and year")
+    return iv_frame(measure_id=measure_id, area_code=d["area_code"], year=d["year"],
+                    period_label=d["year"].map(period_label) if period_label else d["year"].astype(str),
+                    **rated, source_id=d["source_id"])[IV_COLS]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..context import BuildContext
+from ..domain import multiplier
 from ..parsers.common import fy_label
 from .common import iv_frame
 from ._widen import rate_rows
@@ -46,5 +47,5 @@ def build(ctx: BuildContext) -> None:
         ctx.add_indicators(counts)
         if mid == "cin_assessments_with_factors":
             continue
-        ctx.add_indicators(rate_rows(f"{mid}_rate", counts, pop, 10000, period_label=fy_label,
+        ctx.add_indicators(rate_rows(f"{mid}_rate", counts, pop, multiplier(f"{mid}_rate"), period_label=fy_label,
                                      den_note=None))

@@ -11,15 +11,13 @@ import pandas as pd
 from .. import config
 from ..context import BuildContext
 from ..errors import SourceError
-from ..parsers.common import fy_label, join_notes
-from ..parsers.geography import ENGLAND, fy_start
+from ..domain import ENGLAND, carried_forward, in_force_sql, las_in_force, multiplier, rate_with_status
+from ..parsers.common import fy_label
 from .common import FY_YEARS, IV_COLS, iv_frame
 
 
 def _in_force_las(ctx: BuildContext, year: int, country: str = "England") -> list[str]:
-    d = fy_start(year)
-    return ctx.df("SELECT area_code FROM areas WHERE area_type='la' AND country=? AND (valid_from IS NULL OR valid_from <= ?) "
-                  "AND (valid_to IS NULL OR valid_to >= ?) ORDER BY 1", [country, d, d])["area_code"].tolist()
+    return las_in_force(ctx.con, year, country)["area_code"].tolist()
 
 
 def cla_starts_u1(ctx: BuildContext) -> pd.DataFrame:
@@ -109,21 +107,14 @@ class Denominators:
 
 def cla_starts_u1_rate(ctx: BuildContext, counts: pd.DataFrame) -> pd.DataFrame:
     den = Denominators(ctx)
-    out = []
-    for r in counts.itertuples(index=False):
-        base = dict(area_code=r.area_code, year=r.year, period_label=r.period_label)
-        if r.status != "ok":
-            out.append(dict(base, status=r.status, note=r.note, source_id=r.source_id))
-            continue
-        d, status, note, dsrc = den.resolve(r.area_code, int(r.year))
-        if d is None or d <= 0:
-            out.append(dict(base, numerator=r.value, status="not_available", note=note, source_id=r.source_id))
-            continue
-        notes = join_notes(r.note, note)
-        out.append(dict(base, value=r.value / d * 10000, numerator=r.value, denominator=d, status=status, note=notes,
-                        source_id=r.source_id))
-    df = pd.DataFrame(out)
-    return iv_frame(measure_id="cla_starts_u1_rate", **{c: df[c] for c in df.columns if c in IV_COLS})
+    c = counts.reset_index(drop=True)
+    res = [den.resolve(a, int(y)) if s == "ok" else (None, None, None, None)
+           for a, y, s in zip(c["area_code"], c["year"], c["status"])]
+    d, dstatus, dnote = ([r[i] for r in res] for i in range(3))
+    rated = rate_with_status(c, d, multiplier("cla_starts_u1_rate"), den_status=dstatus, den_note=dnote,
+                             missing_note=dnote, replace_note_when_missing=True)
+    return iv_frame(measure_id="cla_starts_u1_rate", area_code=c["area_code"], year=c["year"],
+                    period_label=c["period_label"], **rated, source_id=c["source_id"])[IV_COLS]
 
 
 def imd2019(ctx: BuildContext) -> pd.DataFrame:
@@ -136,18 +127,16 @@ def imd2019(ctx: BuildContext) -> pd.DataFrame:
                           column="Upper Tier Local Authority District code (2019)", row=int(r["line"]), value=r["area_code"])
     imd["note"] = None
     succ = ctx.df("SELECT * FROM area_successors")
-    have = set(imd["area_code"])
     fwd = []
-    for s in succ.itertuples():
-        if s.old_code in have and s.new_code not in have:
-            src = imd[imd["area_code"] == s.old_code].iloc[0].copy()
-            src["area_code"] = s.new_code
-            if s.change_type == "recode":
-                src["note"] = f"value of {s.old_code} (same boundary; recoded {s.from_year})"
-            else:
-                src["note"] = (f"inherited from {s.old_code} {src['area_name']} (split {s.from_year}); "
-                               f"no IoD2019 figure exists for the new LA")
-            fwd.append(src)
+    for s in carried_forward(imd["area_code"], succ):
+        src = imd[imd["area_code"] == s.old_code].iloc[0].copy()
+        src["area_code"] = s.new_code
+        if s.change_type == "recode":
+            src["note"] = f"value of {s.old_code} (same boundary; recoded {s.from_year})"
+        else:
+            src["note"] = (f"inherited from {s.old_code} {src['area_name']} (split {s.from_year}); "
+                           f"no IoD2019 figure exists for the new LA")
+        fwd.append(src)
     if fwd:
         imd = pd.concat([imd, pd.DataFrame(fwd)], ignore_index=True)
     frames = []
@@ -167,9 +156,8 @@ def reference_tables(ctx: BuildContext) -> None:
     den = Denominators(ctx)
     rows = []
     for y in FY_YEARS:
-        d = fy_start(y)
-        areas = ctx.df("SELECT area_code FROM areas WHERE country = 'England' AND (valid_from IS NULL OR valid_from <= ?) "
-                       "AND (valid_to IS NULL OR valid_to >= ?)", [d, d])["area_code"]
+        cond, params = in_force_sql(y)
+        areas = ctx.df(f"SELECT area_code FROM areas WHERE country = 'England' AND {cond}", params)["area_code"]
         for code in areas:
             v, status, note, src = den.resolve(code, y)
             rows.append(dict(area_code=code, year=y, denominator=v, status=status, note=note, source_id=src))

@@ -17,6 +17,7 @@ import shapely
 
 from geo import boundaries as gb
 
+from .. import domain
 from ..context import BuildContext
 from ..errors import SourceError, ValidationError
 from .geography import fy_start
@@ -88,10 +89,8 @@ def _fit(areas: list[gb.Area], groups: dict, budget_layer: str, rename=None) -> 
 
 
 def in_force(areas: pd.DataFrame, year: int, country: str) -> set[str]:
-    d = fy_start(year)
     a = areas[(areas["area_type"] == "la") & (areas["country"] == country)]
-    ok = (a["valid_from"].isna() | (a["valid_from"] <= d)) & (a["valid_to"].isna() | (a["valid_to"] >= d))
-    return set(a.loc[ok, "area_code"])
+    return {r.area_code for r in a.itertuples() if domain.in_force(r.valid_from, r.valid_to, year)}
 
 
 def load(ctx: BuildContext) -> None:

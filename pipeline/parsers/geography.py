@@ -8,17 +8,15 @@ for codes that no longer exist, the ONSvisual LTLA 2014 lookup.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 from .. import config
 from ..context import BuildContext
+from ..domain import ENGLAND, WALES, fy_start, in_force
 from ..errors import SourceError
 from .common import read_csv
 
-ENGLAND = "E92000001"
-WALES = "W92000004"
+__all__ = ["ENGLAND", "WALES", "fy_start", "CodeHarmoniser", "load", "load_history", "load_successors"]
 
 
 def load_history() -> pd.DataFrame:
@@ -33,11 +31,6 @@ def load_successors() -> pd.DataFrame:
     s["from_year"] = s["from_year"].astype(int)
     s["additive"] = s["additive"].str.lower().eq("true")
     return s
-
-
-def fy_start(year: int) -> dt.date:
-    """First day of the DfE reporting year ending 31 March `year`."""
-    return dt.date(year - 1, 4, 1)
 
 
 def load(ctx: BuildContext) -> None:
@@ -132,9 +125,7 @@ class CodeHarmoniser:
         self._memo: dict[tuple, tuple] = {}
 
     def in_force(self, code: str, year: int) -> bool:
-        vf, vt = self.valid.get(code, (None, None))
-        d = fy_start(year)
-        return (pd.isna(vf) or vf <= d) and (pd.isna(vt) or vt >= d)
+        return in_force(*self.valid.get(code, (None, None)), year)
 
     def resolve(self, dfe_code: str, published: str, year: int) -> tuple[str | None, str | None]:
         """Return (code in force, note) or (None, reason) when the LA did not exist that year.
@@ -157,9 +148,8 @@ class CodeHarmoniser:
             return published, None
         if published not in {r[0] for r in rows}:
             raise KeyError(f"LA number {dfe_code!r} does not match code {published!r} in the code history")
-        d = fy_start(year)
         for code, vf, vt in rows:
-            if (vf is None or vf <= d) and (vt is None or vt >= d):
+            if in_force(vf, vt, year):
                 note = None if code == published else \
                     f"published under code {published}; harmonised to {code} in force that year"
                 return code, note

@@ -27,7 +27,6 @@ from ._ods import read_ods_sheet
 from .common import read_text
 
 YEARS = range(2003, 2019)
-WALES = "W92000004"
 SYMBOLS = {"*": ("suppressed", "*: suppressed by StatsWales (small number)"),
            ".": ("not_applicable", ".: not applicable")}
 BOYS_U1, GIRLS_U1 = 2, 9  # 0-based column positions (checked against the header rows)

@@ -26,12 +26,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import stats as S
 from ..context import BuildContext
+from ..domain import HAS_VALUE, ci
 
 ORDER = 55  # after pipeline/post/stats.py (50): recoded rows carry its CI columns
 
-HAS_VALUE = ("ok", "denominator_fallback")
 COLS = ["measure_id", "area_code", "year", "period_label", "value", "numerator", "denominator", "lower_95",
         "upper_95", "status", "components", "note", "change_type", "method", "from_year", "label"]
 METHOD_RECODE = "recode_same_boundary"
@@ -195,7 +194,7 @@ def _aggregate(parts: pd.DataFrame, keys: pd.DataFrame, comps: list[str], base: 
             else:
                 num, den = float(gg["numerator"].sum()), float(gg["denominator"].sum())
                 rec.update(numerator=num, denominator=den, value=num / den * mult)
-                lo, hi = (S.byar_ci(num, den, mult, 0.95) if vt == "rate" else S.wilson_ci(num, den, 0.95, mult))
+                lo, hi = ci(vt, num, den, mult, 0.95)
                 rec.update(lower_95=lo, upper_95=hi)
         recs.append(rec)
     return pd.DataFrame(recs)

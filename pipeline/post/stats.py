@@ -14,12 +14,10 @@ import pandas as pd
 
 from .. import stats as S
 from ..context import BuildContext
+from ..domain import ENGLAND, HAS_VALUE, WALES, ci
 
 ORDER = 50
 
-ENGLAND = "E92000001"
-WALES = "W92000004"
-HAS_VALUE = ("ok", "denominator_fallback")
 NS_MEASURE = "cla_starts_u1_rate"
 NS_POOLED = (2014, 2023)  # years with live-births denominators for every LA (no fallback)
 FAMILIES = ("poisson", "negative_binomial")
@@ -53,15 +51,12 @@ def _confidence_intervals(iv: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame
     for key, level in S.LEVELS.items():
         df[f"lower_{key}"] = np.nan
         df[f"upper_{key}"] = np.nan
-        for vt, fn in (("rate", S.byar_ci), ("proportion", S.wilson_ci)):
+        for vt in ("rate", "proportion"):
             m = usable & (df["value_type"] == vt)
             if not m.any():
                 continue
             sub = df[m]
-            if vt == "rate":
-                lo, hi = S.byar_ci(sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), level)
-            else:
-                lo, hi = S.wilson_ci(sub["numerator"], sub["denominator"], level, sub["multiplier"].to_numpy())
+            lo, hi = ci(vt, sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), level)
             df.loc[m, f"lower_{key}"] = lo
             df.loc[m, f"upper_{key}"] = hi
     # comparators: the England / region value of the same measure and period
@@ -324,9 +319,7 @@ def _deprivation(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame, areas
         for vt, m in (("rate", agg["value_type"] == "rate"), ("proportion", agg["value_type"] == "proportion")):
             if m.any():
                 sub = agg[m]
-                lo, hi = (S.byar_ci(sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), 0.95)
-                          if vt == "rate" else
-                          S.wilson_ci(sub["numerator"], sub["denominator"], 0.95, sub["multiplier"].to_numpy()))
+                lo, hi = ci(vt, sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), 0.95)
                 agg.loc[m, "lower_95"], agg.loc[m, "upper_95"] = lo, hi
         agg["imd_edition"] = edition
         for (mid, year, pl), g in agg.groupby(["measure_id", "year", "period_label"], sort=True):
