@@ -12,6 +12,7 @@ import pandas as pd
 ENGLAND = "E92000001"
 WALES = "W92000004"
 HAS_VALUE = ("ok", "denominator_fallback")  # statuses that carry a value
+FY_YEARS = range(2011, 2026)  # DfE years (ending 31 March) the atlas covers
 
 
 # --- the DfE year and codes in force --------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ from ..parsers.common import fy_label
 from .common import iv_frame
 from ._widen import rate_rows
 
+REQUIRES = ("stg_cin", "stg_pop_0_17")
+PRODUCES = ("indicators",)
+
 # measure id stem -> (staging variable, source id)
 CIN_MEASURES = {
     "cin_factor_domestic_abuse_parent": ("Domestic_Abuse_parent", "dfe_cin_c3"),

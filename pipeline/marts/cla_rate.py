@@ -14,6 +14,9 @@ from ..errors import SourceError
 from ..parsers.common import fy_label
 from .common import IV_COLS, iv_frame
 
+REQUIRES = ("stg_cla_rate_10k",)
+PRODUCES = ("indicators",)
+
 MEASURES = {"starting": "cla_starts_rate_10k_children", "at_31_march": "cla_31mar_rate_10k_children"}
 
 

@@ -30,6 +30,10 @@ from ..domain import carried_forward
 from ..errors import SourceError
 from .common import iv_frame
 
+REQUIRES = ("areas", "area_successors", "stg_iod2025_lad", "stg_lad23_utla23", "stg_lad_population",
+            "stg_imd2019_utla")
+PRODUCES = ("indicators",)
+
 WEIGHT_YEAR = 2020
 SCORES = {  # staging column -> (measure id, weight column)
     "imd_score": ("imd2025_score", "population"),

@@ -16,6 +16,9 @@ from ..domain import multiplier, rate_with_status
 from ..parsers.common import fy_label
 from .common import IV_COLS, iv_frame
 
+REQUIRES = ("stg_cla_starts",)
+PRODUCES = ("indicators",)
+
 STATUSES = {
     "cla_starts_ico": "Interim care order",
     "cla_starts_epo": "Emergency protection order",

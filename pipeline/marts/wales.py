@@ -12,6 +12,9 @@ from ..domain import multiplier
 from ..parsers.common import join_notes
 from .common import iv_frame
 
+REQUIRES = ("stg_wimd2019_lsoa", "stg_statswales_cla")
+PRODUCES = ("indicators",)
+
 
 def wimd_share(lsoa: pd.DataFrame, share: float = 0.10, per: float = 100) -> pd.DataFrame:
     """Per LA: LSOAs in the most deprived `share` of Wales. Ranks come from the overall scores (highest score = rank

@@ -12,6 +12,9 @@ from ..context import BuildContext
 from ..errors import SourceError
 from .common import parse_counts, read_excel
 
+REQUIRES = ()
+PRODUCES = ("stg_imd2019_utla",)
+
 CODE = "Upper Tier Local Authority District code (2019)"
 NAME = "Upper Tier Local Authority District name (2019)"
 SHEETS = {

@@ -18,6 +18,9 @@ from ..context import BuildContext
 from ..errors import SourceError
 from .common import parse_counts, read_csv, require_columns
 
+REQUIRES = ()
+PRODUCES = ("stg_iod2025_lad", "stg_lad_population", "stg_lad23_utla23")
+
 V2 = "iod2025_file10_v2"
 V1 = "iod2025_file10_v1"
 V2_COLS = {

@@ -26,6 +26,9 @@ from ..errors import SourceError
 from ._ods import read_ods_sheet
 from .common import read_text
 
+REQUIRES = ()
+PRODUCES = ("stg_statswales_cla", "stg_wimd2019_lsoa")
+
 YEARS = range(2003, 2019)
 SYMBOLS = {"*": ("suppressed", "*: suppressed by StatsWales (small number)"),
            ".": ("not_applicable", ".: not applicable")}

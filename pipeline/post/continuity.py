@@ -29,7 +29,9 @@ import pandas as pd
 from ..context import BuildContext
 from ..domain import HAS_VALUE, ci
 
-ORDER = 55  # after pipeline/post/stats.py (50): recoded rows carry its CI columns
+# indicator_values:ci - recoded rows carry the CI columns the statistics step adds
+REQUIRES = ("indicator_values", "indicator_values:ci", "measures", "areas", "area_successors")
+PRODUCES = ("continuity_series",)
 
 COLS = ["measure_id", "area_code", "year", "period_label", "value", "numerator", "denominator", "lower_95",
         "upper_95", "status", "components", "note", "change_type", "method", "from_year", "label"]
@@ -38,7 +40,6 @@ METHOD_SUM = "sum_of_components"
 
 
 def run(ctx: BuildContext) -> None:
-    # runs after the statistics step (ORDER 50), which adds lower_95 / upper_95 to indicator_values
     iv = ctx.df("""SELECT v.measure_id, v.area_code, v.year, v.period_label, v.value, v.numerator, v.denominator,
                           v.status, v.note, v.lower_95, v.upper_95, m.value_type, m.multiplier
                    FROM indicator_values v JOIN measures m USING (measure_id)
