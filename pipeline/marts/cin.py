@@ -13,7 +13,7 @@ from ..context import BuildContext
 from ..domain import multiplier
 from ..parsers.common import fy_label
 from .common import iv_frame
-from ._widen import rate_rows
+from ._rates import rate_rows
 
 REQUIRES = ("stg_cin", "stg_pop_0_17")
 PRODUCES = ("indicators",)

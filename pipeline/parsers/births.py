@@ -11,8 +11,8 @@ from ..context import BuildContext
 from ..errors import SourceError
 from .common import parse_counts, read_csv, read_excel
 
-REQUIRES = ("stg_ltla22_utla22",)
-PRODUCES = ("stg_births", "stg_age0", "stg_population_2020")
+REQUIRES = ()
+PRODUCES = ("stg_births", "stg_age0")
 
 T3_CODE = "Area of usual residence\nCode\n[note 10]"
 
@@ -77,20 +77,3 @@ def load(ctx: BuildContext) -> None:
                        ignore_index=True)
     ctx.put("stg_births", births)
     ctx.put("stg_age0", _age0(ctx))
-    pop = population_2020(ctx)
-    ctx.put("stg_population_2020", pd.DataFrame({"code": list(pop), "population": list(pop.values())}), temp=True)
-
-
-def population_2020(ctx: BuildContext) -> dict:
-    """Residents (all ages) mid-2020 by district and by upper-tier LA (2022 lookup), for the statistical
-    neighbours' density (kept for this build only)."""
-    mye = pd.read_csv(ctx.path("nomis_mye_single_year"), dtype=str)
-    mye = mye[mye["year"] == "2020"]
-    ages = [c for c in mye.columns if c.startswith("Age")]
-    pop = mye[ages].apply(pd.to_numeric, errors="coerce").sum(axis=1)
-    by_lad = dict(zip(mye["code"], pop))
-    lk = ctx.df("SELECT LTLA22CD, UTLA22CD FROM stg_ltla22_utla22")
-    lk = lk.assign(pop=lk["LTLA22CD"].map(by_lad)).dropna(subset=["pop"])
-    out = dict(by_lad)  # districts too, so that 2023 unitaries can be composed from them
-    out.update(lk.groupby("UTLA22CD")["pop"].sum().to_dict())
-    return out

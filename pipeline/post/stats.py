@@ -13,10 +13,10 @@ import pandas as pd
 
 from .. import stats as S
 from ..context import BuildContext
-from ..domain import ENGLAND, HAS_VALUE, WALES, ci
+from ..domain import ENGLAND, HAS_VALUE, WALES, carried_forward, ci
 
 REQUIRES = ("indicator_values", "measures", "areas", "area_successors", "la_geo", "la_area_km2",
-            "stg_population_2020")
+            "stg_lad_population", "stg_ltla22_utla22")
 PRODUCES = ("indicator_values:ci", "funnel_points", "funnel_limits", "funnel_params", "trends", "deprivation_gradient",
             "inequality_indices", "ns_models", "ns_summary", "ns_expected", "stat_neighbours",
             "stat_neighbour_variables")
@@ -247,9 +247,8 @@ def _extend_by_successors(values: dict, succ: pd.DataFrame) -> dict:
                 v = [out[c] for c in g["new_code"] if c in out]
                 if v:
                     out[old] = float(np.mean(v))
-        for r in succ[succ["change_type"] == "recode"].itertuples():
-            if r.new_code not in out and r.old_code in out:
-                out[r.new_code] = out[r.old_code]
+        for r in carried_forward(out, succ[succ["change_type"] == "recode"]):
+            out[r.new_code] = out[r.old_code]
     return out
 
 
@@ -443,8 +442,14 @@ NEIGHBOUR_VARS = {
 
 
 def _population_2020(ctx: BuildContext) -> dict:
-    p = ctx.df("SELECT code, population FROM stg_population_2020")
-    return dict(zip(p["code"], p["population"]))
+    """Residents (all ages) mid-2020 by district and by upper-tier LA (2022 lookup)."""
+    p = ctx.df("SELECT code, population FROM stg_lad_population WHERE year = 2020")
+    by_lad = dict(zip(p["code"], p["population"]))
+    lk = ctx.df("SELECT LTLA22CD, UTLA22CD FROM stg_ltla22_utla22")
+    lk = lk.assign(pop=lk["LTLA22CD"].map(by_lad)).dropna(subset=["pop"])
+    out = dict(by_lad)  # districts too, so that 2023 unitaries can be composed from them
+    out.update(lk.groupby("UTLA22CD")["pop"].sum().to_dict())
+    return out
 
 
 def _area_km2(ctx: BuildContext) -> dict:

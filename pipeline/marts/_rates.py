@@ -1,4 +1,4 @@
-"""Helpers shared by the widen marts (not discovered as a mart: the name starts with an underscore)."""
+"""Rate rows for count marts (a helper, not a mart: the name starts with an underscore)."""
 from __future__ import annotations
 
 import pandas as pd
