@@ -3,8 +3,6 @@ rejects injection-like measure ids / dataset names and never writes to the offic
 from __future__ import annotations
 
 import hashlib
-import re
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -128,6 +126,24 @@ def test_import_never_writes_to_the_official_warehouse(warehouse, tmp_path):
         assert con.execute("SELECT count(*) FROM areas").fetchone()[0] > 0
         assert not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'user_%'"
                                ).fetchone()[0]
-    # the import module opens the official warehouse read-only only
-    src = Path(ui.__file__).read_text(encoding="utf-8")
-    assert re.search(r"duckdb\.connect\(str\(warehouse or config\.warehouse_path\(\)\), read_only=True\)", src)
+
+
+
+@pytest.mark.integration
+def test_import_opens_the_official_warehouse_read_only(warehouse, tmp_path, monkeypatch):
+    """Every connection `atlas import` opens to the official warehouse is read-only (recorded while it runs)."""
+    from pipeline.cli import main
+    good = tmp_path / "good.csv"
+    good.write_text(HDR + "E06000009,2020,my_measure,5,100\n")
+    opened = []
+    real = duckdb.connect
+
+    def spy(database=":memory:", *args, **kwargs):
+        opened.append((str(database), bool(kwargs.get("read_only", False))))
+        return real(database, *args, **kwargs)
+    monkeypatch.setattr(duckdb, "connect", spy)
+    monkeypatch.setenv("ATLAS_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("ATLAS_USER_DIR", str(tmp_path / "user"))
+    assert main(["import", str(good), "--as", "good"]) == 0
+    official = [ro for path, ro in opened if path == str(warehouse)]
+    assert official and all(official), opened
