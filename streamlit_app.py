@@ -14,9 +14,10 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._lib import data, userdata  # noqa: E402
+from pages._lib import cite, data, rerun, userdata  # noqa: E402
 
 st.set_page_config(page_title="Infants entering care: LA atlas", page_icon="🗺️", layout="wide")
+rerun.no_message_cache()
 
 PAGES = [
     st.Page("pages/map.py", title="Map", url_path="map", default=True),
@@ -25,6 +26,7 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare areas", url_path="compare"),
     st.Page("pages/profile.py", title="Area profile", url_path="profile"),
     st.Page("pages/services.py", title="Services", url_path="services"),
+    st.Page("pages/newborns.py", title="Newborns in care proceedings", url_path="newborns"),
     st.Page("pages/downloads.py", title="Data & downloads", url_path="downloads"),
     st.Page("pages/your_data.py", title="Your data", url_path="your_data"),
     st.Page("pages/methods.py", title="Methods & sources", url_path="methods"),
@@ -43,4 +45,5 @@ with st.sidebar:
         st.markdown(userdata.BADGE_MD)
         st.caption(f"User data loaded in this session: {', '.join(userdata.datasets())} (this browser session only).")
 
-page.run()
+cite.run_page(page)  # page.run(), then 'Cite this view' at the foot of the page
+rerun.sync_url()  # the URL always ends on this run's view (see pages/_lib/rerun.py)

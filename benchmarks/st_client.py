@@ -31,8 +31,9 @@ class RunResult:
 class Session:
     """One browser-like session on a Streamlit server."""
 
-    def __init__(self, base_ws: str, timeout: float = 60.0, page: str = ""):
+    def __init__(self, base_ws: str, timeout: float = 60.0, page: str = "", cookie: str | None = None):
         self.url = base_ws.rstrip("/") + "/_stcore/stream"
+        self.cookie = cookie  # e.g. the load balancer's stickiness cookie "ATLAS_REPLICA=r2"
         self.timeout = timeout
         self.ws = None
         self.page_name = page  # url path of a page ("trends"); "" = the default page
@@ -46,7 +47,8 @@ class Session:
     async def connect(self) -> None:
         import websockets
         self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=2 ** 26,
-                                           open_timeout=self.timeout, ping_interval=None)
+                                           open_timeout=self.timeout, ping_interval=None,
+                                           additional_headers={"Cookie": self.cookie} if self.cookie else None)
 
     async def close(self) -> None:
         if self.ws is not None:

@@ -1,7 +1,8 @@
 """Compare two warehouses table by table and value by value (a refactor must leave the warehouse unchanged).
 
 Ignored: `build_info` columns that differ on every build (built_at, code_version, build_seconds, raw_dir, mirror,
-fingerprint). Floats are compared exactly unless --rtol is given. Prints every difference (first few rows per table)
+fingerprint); in `build_manifests` the build id, build time and code version (the build id is the fingerprint's prefix,
+which hashes the code), also inside each `manifest` JSON, whose measures and sources are compared. Floats are compared exactly unless --rtol is given. Prints every difference (first few rows per table)
 and exits 1 when the warehouses differ.
 
 Usage: python benchmarks/warehouse_equality.py BEFORE.duckdb AFTER.duckdb [--rtol 0]
@@ -9,13 +10,27 @@ Usage: python benchmarks/warehouse_equality.py BEFORE.duckdb AFTER.duckdb [--rto
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-VOLATILE = {"build_info": {"built_at", "code_version", "build_seconds", "raw_dir", "mirror", "fingerprint"}}
+VOLATILE = {"build_info": {"built_at", "code_version", "build_seconds", "raw_dir", "mirror", "fingerprint"},
+            "build_manifests": {"build_id", "built_at", "code_version"}}
+MANIFEST_VOLATILE = ("build_id", "fingerprint", "built_at", "code_version")
+
+
+def _manifest(text):
+    """A build manifest (JSON) without the keys that differ on every build."""
+    if not isinstance(text, str):
+        return text
+    m = json.loads(text)
+    return json.dumps({k: v for k, v in m.items() if k not in MANIFEST_VOLATILE}, sort_keys=True)
+
+
+NORMALISE = {("build_manifests", "manifest"): _manifest}
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
@@ -69,6 +84,9 @@ def compare(before: str, after: str, rtol: float = 0.0, max_rows: int = 5) -> li
                 diffs.append(f"table {t}: {len(fa)} rows before, {len(fb)} after")
                 continue
             for c in cols:
+                f = NORMALISE.get((t, c))
+                if f:
+                    fa[c], fb[c] = fa[c].map(f), fb[c].map(f)
                 eq = _equal(fa[c], fb[c], rtol)
                 if not eq.all():
                     bad = np.flatnonzero(~eq)

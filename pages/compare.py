@@ -4,17 +4,23 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._lib import charts, data, state, ui
+from pages._lib import charts, data, fmt, profile_lib, state, ui
 
 ui.guard()
 st.title("Compare areas")
 ps = state.PageState("compare", ('area', 'with'))
 names = data.area_names()
 la_opts = data.la_codes()
-default = state.remembered_area() if state.remembered_area() in la_opts else (la_opts[0] if la_opts else "")
+default = state.remembered_area() if state.remembered_area() in la_opts else ""  # else a prompt to choose
 c1, c2 = st.columns([2, 3])
-area = ps.choice("area", "Local authority", la_opts, default, format_func=lambda c: f"{names.get(c, c)} ({c})",
-                 container=c1, what="area")
+area = ps.choice("area", "Local authority", ["", *la_opts], default, container=c1, what="area",
+                 format_func=lambda c: f"{names.get(c, c)} ({c})" if c else "— choose a local authority —")
+if not area:
+    ps.drop_param("with")  # comparators belong to a chosen area
+    ps.show_notices()
+    st.info("Choose a local authority to compare it with its region, England and its statistical neighbours "
+            "(or click an area on the Map).", icon="👆")
+    ui.stop()
 state.remember_area(area)
 neigh = data.stat_neighbours(area)
 comp = ps.multi("with", "Comparators (add or remove)", [c for c in la_opts if c != area], neigh[:6],
@@ -30,7 +36,7 @@ info = data.area_info(area)
 latest = data.area_latest(area, with_user=True)
 if latest.empty:
     st.info("No values for this area.")
-    st.stop()
+    ui.stop()
 codes = [area, info.get("region_code"), data.ENGLAND, *comp]
 codes = [c for c in dict.fromkeys(codes) if c]
 vals = data.compare(codes, latest)
@@ -44,9 +50,10 @@ st.markdown("Each measure at its latest year for this area. ▲ higher / ● sim
 def cell(r) -> str:
     if r.status not in data.OK_STATUSES:
         return {"suppressed": "suppressed", "not_applicable": "n/a"}.get(r.status, "not available")
-    s = charts.fmt(r.value)
-    if r.lower_95 == r.lower_95 and r.lower_95 is not None:
-        s += f" ({charts.fmt(r.lower_95)}–{charts.fmt(r.upper_95)})"
+    dec = fmt.decimals(data.measure(r.measure_id))
+    s = fmt.num(r.value, dec)
+    if fmt.ci(r.lower_95, r.upper_95, dec):
+        s += f" ({fmt.ci(r.lower_95, r.upper_95, dec)})"
     if isinstance(r.sig_england_95, str) and r.area_type == "la":
         s = charts.SIG_SYMBOL.get(r.sig_england_95, "") + " " + s
     return s
@@ -56,11 +63,13 @@ if len(vals):
     vals = vals.assign(cell=[cell(r) for r in vals.itertuples()])
     tab = vals.pivot_table(index="measure_id", columns="area_code", values="cell", aggfunc="first")
     tab = tab[[c for c in codes if c in tab.columns]]
+    tab = tab.loc[data.order_measures(list(tab.index))].fillna("")  # grouped by topic, headline measures first
     tab.columns = [names.get(c, c) for c in tab.columns]
     per = latest.set_index("measure_id")["period_label"]
     tab.insert(0, "Period", [per.get(m, "") for m in tab.index])
     tab.insert(1, "Official", ["no — user-supplied" if data.is_user(m) else "yes" for m in tab.index])
-    tab.index = [ui.measure_label(m) for m in tab.index]
+    tab.insert(0, "Topic", [data.topic(m) for m in tab.index])
+    tab.index = [ui.measure_name(m) for m in tab.index]
     if any(data.is_user(m) for m in latest["measure_id"]):
         st.markdown(ui.userdata.BADGE_MD + " Rows marked ⚠️ are your data (this session only), shown with "
                     "disclosure control; their comparator is your file's own England row where given.")
@@ -69,16 +78,12 @@ if len(vals):
 
 sp = data.spine(latest)
 rows = latest.merge(sp, on=["measure_id", "year"], how="inner")
-rows = rows[rows["n"] > 2]
+rows = profile_lib.by_topic(rows[rows["n"] > 2])
 if len(rows):
     st.markdown("#### Spine chart: where this area sits among English local authorities")
     st.plotly_chart(charts.spine(rows), width="stretch", key="spine")
     st.caption("Grey bar: the range of English LAs (lowest to highest); blue: the middle half; black tick: England; "
                "orange diamond: this area (with ▲ ● ▼ vs England where computed).")
-    ui.table_alternative(rows[["short_title", "period_label", "value", "england_value", "lo", "q1", "med", "q3", "hi",
-                               "n"]].rename(columns={"short_title": "measure", "lo": "LA min", "q1": "LA lower quartile",
-                                                     "med": "LA median", "q3": "LA upper quartile", "hi": "LA max",
-                                                     "n": "LAs with a value"}),
-                         "Table: spine chart data", key="spine_table")
+    ui.table_alternative(profile_lib.spine_table(rows), "Table: spine chart data", key="spine_table")
 st.page_link("pages/profile.py", label=f"Open the area profile of {info.get('area_name')}",
              query_params={"area": area}, icon="➡️")

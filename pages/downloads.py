@@ -52,4 +52,7 @@ else:
                                            "years": f"{ya}-{yb}"}),
                        file_name="README_infant_care_atlas_extract.txt", mime="text/plain", on_click="ignore",
                        key="dl_readme", icon="📄")
+st.download_button("Download the whole release (zip: every table as Parquet and CSV, datapackage.json, README)",
+                   export.release_zip_bytes, file_name=export.release_file_name(), mime="application/zip",
+                   on_click="ignore", key="dl_release", icon="📦")
 st.caption(export.LICENCE)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, state, ui
+from pages._lib import areas, charts, data, findings, fmt, state, ui
 
 ui.guard()
 st.title("Map")
-st.caption(ui.HEADLINE_NOTE)
 ps = state.PageState("map", ('measure', 'year', 'colour', 'area'))
+key_box = st.container()  # key findings first on the page (filled once the measure and year are known)
 
 ids = data.map_measure_ids()
 c1, c2, c3 = st.columns([3, 3, 2])
@@ -24,7 +24,9 @@ if data.has_sig() and meta.get("value_type") == "rate":
 mode = ps.choice("colour", "Colour by", list(modes), "continuous", format_func=modes.get, widget="radio",
                  container=c3, what="colouring")
 ps.show_notices()
+findings.show(key_box, mid, year)
 user = ui.user_badge(mid)
+ui.caveat(mid)
 
 level = "region" if meta.get("level") == "region" else "la"
 unit = meta.get("unit", "")
@@ -67,6 +69,7 @@ else:
 
 st.markdown(charts.map_summary(df, eng_value, unit, period,
                                "regions" if level == "region" else "local authorities"))
+ui.denominator_notice(df)
 if user:
     comp, comp_value = data.user_comparator(mid, year)
     st.caption(f"Comparator for this user measure: {comp or 'none'}"
@@ -74,20 +77,23 @@ if user:
                "“Compared with England” colours are offered only when your file has an England row.")
 
 area_opts = [""] + list(df.sort_values("area_name")["area_code"])
+if level == "la":  # an area not in force this year: say so, name its predecessor/successor (never drop it silently)
+    areas.keep_area(ps, "area", year, period, area_opts)
 sel = ps.choice("area", "Selected area (keyboard alternative to clicking the map)", area_opts, "",
                 format_func=lambda c: "— none —" if c == "" else f"{names.get(c, c)} ({c})", what="area")
 ps.show_notices()
 if sel:
     state.remember_area(sel)
     row = df[df["area_code"] == sel].iloc[0]
-    status = data.STATUS_LABELS.get(row["status"], row["status"])
-    ci = (f" (95% CI {charts.fmt(row['lower_95'])} to {charts.fmt(row['upper_95'])})"
-          if row["lower_95"] == row["lower_95"] and row["lower_95"] is not None else "")
-    st.success(f"Selected: **{row['area_name']}** ({sel}) — {charts.fmt(row['value'])} {unit}{ci}; {status}.",
-               icon="📍")
+    status = data.status_label(row["status"], row.get("note"))
+    dec = fmt.decimals(meta)
+    ci = fmt.ci(row["lower_95"], row["upper_95"], dec)
+    ci = f" (95% CI {ci})" if ci else ""
+    shown = fmt.num(row["value"], dec) or "no value"
+    st.success(f"Selected: **{row['area_name']}** ({sel}) — {shown} {unit}{ci}; {status}.", icon="📍")
     if level == "la":
         st.page_link("pages/profile.py", label=f"Open the area profile of {row['area_name']}",
                      query_params={"area": sel}, icon="➡️")
 
-ui.table_alternative(ui.status_table(df, unit), "Table: all areas on this map", key="map_table")
+ui.table_alternative(ui.status_table(df, unit, meta), "Table: all areas on this map", key="map_table")
 ui.definition(mid)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import data, state, ui
+from pages._lib import data, fmt, state, ui
 
 ui.guard()
 st.title("Methods & sources")
@@ -24,20 +24,27 @@ if tab == "measures":
   section 31 care proceedings in their first weeks of life. Published for England and its regions only, and shown
   as its own measure where present in this build.
 """)
-    m = data.measures()
-    for r in m.itertuples():
-        with st.expander(f"{r.short_title} — `{r.measure_id}`"):
-            st.markdown(f"**{r.title}**\n\n**Definition.** {r.definition}")
-            if r.numerator:
-                st.markdown(f"**Numerator.** {r.numerator}")
-            if r.denominator:
-                st.markdown(f"**Denominator.** {r.denominator}")
-            st.markdown(f"**Unit.** {r.unit} · **years** {r.first_year}–{r.last_year} · **period type** "
-                        f"{r.period_type} · **sources** {r.source_ids}")
-            if r.caveats:
-                st.markdown(f"**Caveats.** {r.caveats}")
-    st.dataframe(m[["measure_id", "title", "unit", "value_type", "first_year", "last_year", "level"]],
-                 hide_index=True, width="stretch", key="methods_measures")
+    st.page_link("pages/newborns.py", label="Every published newborn figure, by definition, with its source",
+                 icon="➡️")
+    m = data.measures().set_index("measure_id", drop=False)
+    for topic, ids in data.group_measures(list(m.index)):  # grouped by topic, headline measures first
+        st.markdown(f"#### {topic}")
+        for r in m.loc[ids].itertuples():
+            with st.expander(f"{r.short_title} — `{r.measure_id}`"):
+                st.markdown(f"**{r.title}**\n\n**Definition.** {r.definition}")
+                if r.numerator:
+                    st.markdown(f"**Numerator.** {r.numerator}")
+                if r.denominator:
+                    st.markdown(f"**Denominator.** {r.denominator}")
+                st.markdown(f"**Unit.** {r.unit} · **years** {fmt.year(r.first_year)}–{fmt.year(r.last_year)} · "
+                            f"**period type** {r.period_type} · **sources** {r.source_ids}")
+                if r.caveats:
+                    st.markdown(f"**Caveats.** {r.caveats}")
+    t = m.loc[data.order_measures(list(m.index))]
+    t = t.assign(topic=[data.topic(i) for i in t.index], first_year=t["first_year"].map(fmt.year),
+                 last_year=t["last_year"].map(fmt.year))
+    st.dataframe(t[["topic", "measure_id", "title", "unit", "value_type", "first_year", "last_year", "level"]]
+                 .map(fmt.text), hide_index=True, width="stretch", key="methods_measures")
 elif tab == "sources":
     s = data.sources()
     st.markdown(f"{len(s)} source files registered; {int(s['used'].fillna(False).sum())} used in this build. "

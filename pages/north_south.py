@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, services_view, state, ui
+from pages._lib import charts, data, findings, services_view, state, ui
 
 ui.guard()
 st.title("North–south & deprivation")
-st.caption(ui.HEADLINE_NOTE)
 ps = state.PageState("ns", ('measure', 'year', 'view', 'imd', 'period', 'access'))
+key_box = st.container()  # key findings first on the page (filled once the measure and year are known)
 ids = [m for m in data.map_measure_ids() if data.measure(m).get("value_type") == "rate"
        and data.measure(m).get("level") == "la"] or data.map_measure_ids()
 c1, c2, c3 = st.columns([3, 2, 3])
@@ -32,7 +32,9 @@ if sec != "oe":
     ps.drop_param("period")
 if sec != "services":
     ps.drop_param("access")
+findings.show(key_box, mid, year)
 user = ui.user_badge(mid)
+ui.caveat(mid)
 period = data.period_label(mid, year)
 sd = data.scatter_data(mid, year)
 
@@ -60,8 +62,7 @@ if sec == "scatter":
     ok = sd[sd["value"].notna()]
     st.markdown(f"{len(ok)} local authorities have a value in {period}; "
                 f"{int(sd['value'].isna().sum())} have none (suppressed or not available) and are not plotted.")
-    ui.table_alternative(sd.rename(columns={"value": f"value ({unit})"}), "Table: the data in these charts",
-                         key="ns_table")
+    ui.table_alternative(findings.scatter_table(sd, meta), "Table: the data in these charts", key="ns_table")
 
 elif sec == "deciles":
     dg = data.deprivation_gradient(mid, year)
@@ -73,6 +74,7 @@ elif sec == "deciles":
         ps.show_notices()
         d = dg[dg["imd_edition"] == e]
         st.plotly_chart(charts.decile_bars(d, unit), width="stretch", key="decile_bars")
+        ui.dispersion_notice(d)
         ineq = data.inequality(mid, year)
         if ineq is not None and len(ineq[ineq["imd_edition"] == e]):
             r = ineq[ineq["imd_edition"] == e].iloc[0]
@@ -82,20 +84,31 @@ elif sec == "deciles":
                         f"Relative index (RII): {charts.fmt(r.rii, digits=2)}.")
         st.markdown(f"Decile 1 = the most deprived tenth of local authorities. Most deprived decile "
                     f"{charts.fmt(d['rate'].iloc[0])}, least deprived {charts.fmt(d['rate'].iloc[-1])} {unit}.")
-        ui.table_alternative(d, "Table: rates by decile", key="decile_table")
+        ui.table_alternative(findings.decile_table(d, meta), "Table: rates by decile", key="decile_table")
 
 elif sec == "models":
     sm, mm = data.ns_summary(), data.ns_models()
     if sm is None or mm is None:
         ui.not_in_build("The north–south models", "`ns_models` / `ns_summary` from the statistics step")
     else:
-        for r in sm.itertuples():
-            st.markdown(f"**{r.period}.** {r.text}")
-            st.markdown(f"Per 100 km further north, the rate is multiplied by {charts.fmt(r.northing_rr_unadjusted, digits=3)} "
-                        f"before and {charts.fmt(r.northing_rr_adjusted, digits=3)} after accounting for deprivation "
-                        f"(share of the gradient explained by deprivation: {charts.fmt(100 * r.share_explained)}%).")
-        st.markdown("**Model coefficients** (rate ratios: 1 = no association; per 100 km northing or per IMD point)")
-        st.dataframe(mm, hide_index=True, width="stretch")
+        if mid != findings.NS_MEASURE:
+            st.info(f"The models are fitted to *{ui.measure_name(findings.NS_MEASURE)}*; they are shown here for "
+                    "that measure, whichever measure is selected.", icon="ℹ️")
+        this = sm[sm["period"] == str(year)]
+        pooled = sm[sm["period"].str.contains("-")]
+        others = sm[(sm["period"] != str(year)) & ~sm["period"].str.contains("-")]
+        if this.empty:
+            st.markdown(f"No model for {period} (too few areas with a value).")
+        for r in list(this.itertuples()) + list(pooled.itertuples()):
+            st.markdown(findings.summary_paragraph(r))
+        st.markdown(f"**Model coefficients, {period} and pooled** (rate ratios: 1 = no association)")
+        st.dataframe(findings.model_table(mm, list(this["period"]) + list(pooled["period"])), hide_index=True,
+                     width="stretch", key="ns_model_table")
+        with st.expander(f"Other years ({len(others)})"):
+            for r in others.itertuples():
+                st.markdown(findings.summary_paragraph(r))
+            st.dataframe(findings.model_table(mm, list(others["period"]), main_only=False), hide_index=True,
+                         width="stretch", key="ns_model_table_all")
 
 elif sec == "oe":
     sm = data.ns_summary()
@@ -106,17 +119,17 @@ elif sec == "oe":
         p = ps.choice("period", "Period", periods, periods[-1], what="period")
         ps.show_notices()
         oe = data.ns_expected(p)
-        layer = data.layer_for(data.measure_years(mid)[-1], "la")
+        # the boundaries of the period's last year: the codes the model's areas had then (e.g. Cumberland from 2024)
+        layer = data.layer_for(findings.last_year(p), "la")
         if layer is None:
             ui.not_in_build("The map", "the boundary tables from the geometry step")
         else:
-            d = oe.rename(columns={"oe_ratio": "value", "oe_lower_95": "lower_95", "oe_upper_95": "upper_95",
-                                   "observed": "numerator"}).assign(status="ok")
-            fig = charts.choropleth(d, layer, unit="observed / expected", scale="Cividis", midpoint=1.0)
-            st.plotly_chart(fig, width="stretch", key="oe_map")
-        st.markdown("Observed / expected = infant care starts compared with what the model (deprivation and region) "
-                    "predicts; 1 = as expected, above 1 = more than expected.")
-        ui.table_alternative(oe, "Table: observed and expected", key="oe_table")
+            st.plotly_chart(charts.oe_map(findings.oe_frame(oe), layer), width="stretch", key="oe_map")
+        st.markdown("Observed / expected = infant care starts compared with what the model (distance north and "
+                    "deprivation) predicts: 1 = as expected (white), above 1 = more than expected (red), below 1 = "
+                    "fewer (blue); the scale is logarithmic, so 2 and 0.5 are equally far from 1. For a pooled "
+                    "period, areas are shown on the boundaries of its last year.")
+        ui.table_alternative(findings.oe_table(oe), "Table: observed and expected", key="oe_table")
 
 elif sec == "services":
     services_view.render_rates_section(ps, mid, year, unit)
@@ -138,5 +151,5 @@ else:
         st.plotly_chart(charts.funnel(pts, lim, target, unit, od=od), width="stretch", key="funnel")
         st.markdown(f"Areas outside the funnel's limits differ from England by more than chance would suggest "
                     f"(▲ above, ▼ below). {len(pts)} areas plotted.")
-        ui.table_alternative(pts, "Table: funnel points", key="funnel_table")
+        ui.table_alternative(findings.funnel_table(pts, meta), "Table: funnel points", key="funnel_table")
 ui.definition(mid)

@@ -3,17 +3,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, services_view, state, ui
+from pages._lib import charts, data, fmt, profile_lib, services_view, state, ui
 
 ui.guard()
 ui.print_css()
 ps = state.PageState("profile", ('area',))
 names = data.area_names()
 la_opts = data.la_codes()
-default = state.remembered_area() if state.remembered_area() in la_opts else (la_opts[0] if la_opts else "")
-area = ps.choice("area", "Local authority", la_opts, default, format_func=lambda c: f"{names.get(c, c)} ({c})",
-                 what="area")
+default = state.remembered_area() if state.remembered_area() in la_opts else ""  # else a prompt to choose
+area = ps.choice("area", "Local authority", ["", *la_opts], default, what="area",
+                 format_func=lambda c: f"{names.get(c, c)} ({c})" if c else "— choose a local authority —")
 ps.show_notices()
+if not area:
+    st.title("Area profile")
+    st.info("Choose a local authority above to see its profile (or click an area on the Map).", icon="👆")
+    ui.stop()
 state.remember_area(area)
 info = data.area_info(area)
 st.title(f"Area profile: {info.get('area_name', area)}")
@@ -22,7 +26,7 @@ if info.get("valid_to") is not None and info.get("valid_to") == info.get("valid_
     valid = f" This code was in force until {info['valid_to']:%d %B %Y}."
 st.markdown(f"{info.get('area_name')} ({area}) is in {info.get('region_name') or info.get('country')}.{valid} "
             "Use your browser's *Print* to save this page as PDF.")
-st.caption(ui.HEADLINE_NOTE)
+ui.caveat("cla_starts_u1_rate")
 
 HEAD = "cla_starts_u1_rate"
 latest = data.area_latest(area)
@@ -30,22 +34,12 @@ st.markdown("### Headline measures")
 if latest.empty:
     st.info("No values for this area.")
 else:
-    head = latest[latest["measure_id"].isin([HEAD, "cla_starts_u1", "live_births"])]
+    head = profile_lib.by_topic(latest[latest["measure_id"].isin([HEAD, "cla_starts_u1", "live_births"])])
     cols = st.columns(max(1, len(head)))
-    for c, r in zip(cols, head.itertuples()):
-        delta = None
-        if r.england_value == r.england_value and r.england_value is not None and r.value == r.value:
-            delta = f"England {charts.fmt(r.england_value)}"
-        c.metric(f"{r.short_title}, {r.period_label}",
-                 charts.fmt(r.value) if r.status in data.OK_STATUSES else data.STATUS_LABELS.get(r.status, r.status),
-                 delta, delta_color="off")
-    tbl = latest[["short_title", "period_label", "value", "lower_95", "upper_95", "region_value", "england_value",
-                  "sig_england_95", "status", "note"]].rename(columns={
-        "short_title": "Measure", "period_label": "Period", "value": "This area", "lower_95": "95% CI lower",
-        "upper_95": "95% CI upper", "region_value": "Region", "england_value": "England",
-        "sig_england_95": "vs England", "status": "Status", "note": "Note"})
-    tbl = tbl.dropna(axis=1, how="all")
-    st.dataframe(tbl, hide_index=True, width="stretch", key="profile_latest")
+    for c, chip in zip(cols, profile_lib.headline_chips(head)):
+        c.metric(chip["label"], chip["value"], chip["delta"], delta_color=chip["delta_color"],
+                 delta_arrow=chip["delta_arrow"], help=chip["help"])
+    st.dataframe(profile_lib.latest_table(latest), hide_index=True, width="stretch", key="profile_latest")
 
 st.markdown("### Trend")
 codes = [area, info.get("region_code"), data.ENGLAND]
@@ -79,9 +73,8 @@ else:
 st.markdown("### Deprivation")
 dep = latest[latest["measure_id"].str.contains("imd|idaci", regex=True)] if len(latest) else latest
 if len(dep):
-    st.dataframe(dep[["short_title", "period_label", "value", "england_value", "note"]].rename(columns={
-        "short_title": "Measure", "period_label": "Edition", "value": "This area", "england_value": "England"}
-    ).dropna(axis=1, how="all"), hide_index=True, width="stretch", key="profile_dep")
+    st.dataframe(profile_lib.latest_table(dep).drop(columns=["Topic"]).rename(columns={"Period": "Edition"}),
+                 hide_index=True, width="stretch", key="profile_dep")
 else:
     st.info("No deprivation measures for this area.")
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._lib import charts, data, state, ui
+from pages._lib import charts, data, findings, state, ui
 
 ui.guard()
 st.title("Trends")
-st.caption(ui.HEADLINE_NOTE)
 ps = state.PageState("trends", ('measure', 'areas', 'view'))
 names = data.area_names()
 ids = data.trend_measure_ids()
@@ -19,7 +18,7 @@ mid = ps.choice("measure", "Measure", ids, data.default_measure(), format_func=u
 meta = data.measure(mid)
 unit = meta.get("unit", "")
 la_opts = data.la_codes()
-default_la = [state.remembered_area()] if state.remembered_area() in la_opts else la_opts[:1]
+default_la = [state.remembered_area()] if state.remembered_area() in la_opts else []  # else a prompt to choose
 sel = ps.multi("areas", "Local authorities (up to 12)", la_opts, default_la, shared="areas",
                format_func=lambda c: names.get(c, c), container=c2, what="areas")
 c3, c4 = st.columns([2, 3])
@@ -35,6 +34,7 @@ show_cont = c4.checkbox("Continue lines across reorganisations (where additive)"
                              "any part is suppressed). Never for non-additive changes (Dorset/BCP 2019).")
 ps.show_notices()
 user = ui.user_badge(mid)
+ui.caveat(mid)
 if sel:
     state.remember_area(sel[0])
 
@@ -87,7 +87,7 @@ ts = None if user else data.trend_summary(mid)
 if ts is not None and sel:
     t = ts[ts["area_code"].isin(sel)]
     if len(t):
-        st.markdown("**Change over the period (statistics step)**")
-        t = t.assign(area_name=t["area_code"].map(names))
-        st.dataframe(t, hide_index=True, width="stretch")
+        st.markdown("**Change over the period** (a fitted trend: the average change a year, with its 95% confidence "
+                    "interval)")
+        st.markdown("\n".join(f"- {x}" for x in findings.trend_lines(t, names)))
 ui.definition(mid)

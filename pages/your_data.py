@@ -6,7 +6,7 @@ import re
 
 import streamlit as st
 
-from pages._lib import data, ui, userdata
+from pages._lib import data, newborns, ui, userdata
 from pipeline.user_import import DEFAULT_MAX_BYTES, TEMPLATE, DisclosureRule
 
 MAX_BYTES = DEFAULT_MAX_BYTES  # same default as `atlas import --max-mb 5`
@@ -118,7 +118,7 @@ if imported:
 ds = userdata.datasets()
 if not ds:
     st.info("No user data in this session yet.", icon="ℹ️")
-    st.stop()
+    ui.stop()
 
 st.markdown("### Your data in this session")
 st.markdown(userdata.BADGE_MD)
@@ -145,4 +145,8 @@ for name, d in list(ds.items()):
             params = {"measures": mids[0]} if page == "downloads" else ({} if page == "compare" else
                                                                        {"measure": mids[0]})
             links[i].page_link(f"pages/{page}.py", label=f"See it on {label}", query_params=params, icon="➡️")
+        nb_mids = newborns.newborn_measures_of(d)
+        if nb_mids:
+            st.page_link("pages/newborns.py", label="See it on the Newborns in care proceedings page",
+                         query_params={"extract": nb_mids[0]}, icon="➡️")
         st.button(f"Remove {name} from this session", key=f"user_remove_{name}", on_click=_remove, args=(name,))

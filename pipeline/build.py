@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from . import config
+from . import manifest
 from .context import BuildContext
 from .domain import HAS_VALUE, check_rates
 from .errors import ValidationError
@@ -129,7 +130,9 @@ def _measures_table(measures: list[dict], iv: pd.DataFrame) -> pd.DataFrame:
             first_year=int(yrs.at[mid, "min"]) if mid in yrs.index else None,
             last_year=int(yrs.at[mid, "max"]) if mid in yrs.index else None,
             caveats=m["caveats"], value_type=m.get("value_type"), period_type=m.get("period_type"),
-            official=bool(m.get("official", True))))
+            official=bool(m.get("official", True)), topic=m.get("topic", "Context"),
+            headline=bool(m.get("headline", False)),
+            decimals=int(m["decimals"]) if m.get("decimals") is not None else None))
     return pd.DataFrame(rows)
 
 
@@ -170,7 +173,8 @@ def build(out: Path | None = None, raw: Path | None = None, mirror: Path | None 
         for s in sources.values():
             actual = report.checksums.get(s.id)
             src_rows.append(dict(id=s.id, family=s.family, title=s.title, publisher=s.publisher, edition=s.edition,
-                                 licence=s.licence, landing_page=s.landing_page, url=s.url, path=s.path, sha256=actual,
+                                 licence=s.licence, landing_page=s.landing_page, url=s.url,
+                                 path=f"data/seeds/{s.path}" if s.seed else s.path, sha256=actual,
                                  registry_sha256=s.sha256, checksum_ok=(actual == s.sha256),
                                  used=s.id in ctx.used_sources))
         ctx.put("sources", pd.DataFrame(src_rows))
@@ -179,6 +183,7 @@ def build(out: Path | None = None, raw: Path | None = None, mirror: Path | None 
                                   raw_dir=str(raw), warnings="\n".join(ctx.warnings),
                                   fingerprint=fingerprint(report.checksums), build_seconds=round(time.time() - t0, 2))])
         ctx.put("build_info", info)
+        manifest.record(con, out)  # this build's manifest + the replaced warehouse's history (permalink notices)
         summary = summarise(con)
         con.execute("CHECKPOINT")
         con.close()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,19 +100,9 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    import duckdb
-    out = Path(args.dir)
-    out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(config.warehouse_path()), read_only=True)
-    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema='main' "
-                                        "AND table_name NOT LIKE 'stg_%' ORDER BY 1").fetchall()]
-    for t in tables:
-        # no SQL text built from the table name or the output path (a directory may contain quotes): the relation API
-        # names the table as an identifier and takes the file name as a plain argument
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", t):
-            raise AtlasError(f"unexpected table name {t!r} in the warehouse; not exported")
-        con.table(t).write_parquet(str(out / f"{t}.parquet"))
-    print(f"exported {len(tables)} tables to {out}")
+    from .release import write_release
+    folder = write_release(Path(args.dir))
+    print(f"exported release {folder.name} to {folder} (Parquet + CSV per public table, datapackage.json, README.md)")
     return 0
 
 
@@ -156,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     im.add_argument("--suppress-min", type=int, default=1, help="disclosure control: smallest count suppressed (1)")
     im.add_argument("--suppress-max", type=int, default=4, help="disclosure control: largest count suppressed (4)")
     im.set_defaults(func=cmd_import)
-    ex = sub.add_parser("export", help="export the warehouse's public tables as Parquet files (one per table)")
+    ex = sub.add_parser("export", help="write the open-data release DIR/atlas-release-<build id>/: every public "
+                                       "table as Parquet and CSV, datapackage.json (Frictionless) and README.md")
     ex.add_argument("dir")
     ex.set_defaults(func=cmd_export)
     i = sub.add_parser("info", help="print build information of the warehouse")

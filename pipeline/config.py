@@ -32,3 +32,5 @@ def sources_toml() -> Path:
 
 def measures_toml() -> Path:
     return DATA / "measures.toml"
+
+

@@ -18,15 +18,19 @@ class BuildContext:
     warnings: list[str] = field(default_factory=list)
     used_sources: set[str] = field(default_factory=set)
     indicator_frames: list[pd.DataFrame] = field(default_factory=list)
+    seeds: Path | None = None  # seed directory (default config.seeds_dir(), i.e. data/seeds/)
 
     def path(self, source_id: str) -> Path:
         src = self.sources[source_id]
         self.used_sources.add(source_id)
+        if src.seed and self.seeds is not None:
+            return Path(self.seeds) / src.path
         return source_file(src, self.raw)
 
     def rel(self, source_id: str) -> str:
-        """The file name users see in messages (relative path inside the raw directory)."""
-        return self.sources[source_id].path
+        """The file name users see in messages (relative path inside the raw directory; seeds: data/seeds/...)."""
+        src = self.sources[source_id]
+        return f"data/seeds/{src.path}" if src.seed else src.path
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

@@ -3,6 +3,8 @@
 A file already in the cache with the registered checksum is left alone. A file whose checksum differs
 from the registry gives a warning naming the file (the parsers decide whether it still parses).
 A file that can be found nowhere gives one clear message: which source, where to get it, where to put it.
+Seeds (`seed = true`: tables compiled by hand from cited pages, kept in the project under data/seeds/) are never
+copied into the cache: their checksum is taken in place and the parsers read them from data/seeds/.
 """
 from __future__ import annotations
 
@@ -48,9 +50,10 @@ def _record(report: FetchReport, src: Source, dest: Path) -> None:
     digest = sha256_file(dest)
     report.checksums[src.id] = digest
     if src.sha256 and digest != src.sha256:
+        name, why = ((f"data/seeds/{src.path}", "the seed was edited; update its sha256 in data/sources.toml and its "
+                      "PROVENANCE") if src.seed else (src.path, "a different edition; it is used if it still parses"))
         report.warnings.append(
-            f"checksum of {src.path} (source {src.id}) is {digest[:12]}..., registry has {src.sha256[:12]}...: "
-            f"a different edition; it is used if it still parses")
+            f"checksum of {name} (source {src.id}) is {digest[:12]}..., registry has {src.sha256[:12]}...: {why}")
 
 
 def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str, Source] | None = None,
@@ -63,7 +66,7 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
     bar = tqdm(list(sources.values()), desc="fetch", unit="file", disable=not progress or not sys.stderr.isatty(),
                file=sys.stderr)
     for src in bar:
-        if src.seed:  # kept in the project (data/seeds/): never copied or downloaded
+        if src.seed:  # kept in the project (data/seeds/): checked in place, never copied or downloaded
             dest = source_file(src, raw)
             if not dest.is_file():
                 missing.append(MissingSourceError(src.id, src.title, src.landing_page, str(dest), src.url))

@@ -10,6 +10,10 @@ from . import config
 SOURCE_FIELDS = ("id", "family", "title", "publisher", "edition", "licence", "landing_page", "url", "path", "sha256")
 MEASURE_FIELDS = ("measure_id", "title", "definition", "numerator", "denominator", "unit", "multiplier",
                   "polarity", "source_ids", "caveats")
+# Topics of the measure registry, in the order the app shows them (`topic` of each [[measure]]; user-supplied
+# measures are always "Your data"). `headline = true` puts a measure first within its topic.
+TOPICS = ("Infants entering care", "Newborns in care proceedings", "Legal routes", "Children in need and risk factors",
+          "Deprivation", "Perinatal services", "Context", "Your data")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,9 @@ def _load_measure_file(path: Path, seen: set) -> list[dict]:
             raise ValueError(f"{path}: measure entry {i} lacks {', '.join(missing)}")
         if m["measure_id"] in seen:
             raise ValueError(f"{path}: duplicate measure_id {m['measure_id']!r}")
+        if m.get("topic", TOPICS[-2]) not in TOPICS[:-1]:
+            raise ValueError(f"{path}: measure {m['measure_id']!r} has topic {m.get('topic')!r}; "
+                             f"use one of {', '.join(TOPICS[:-1])}")
         seen.add(m["measure_id"])
         rows.append(m)
     return rows

@@ -27,7 +27,10 @@ MAX_ROWS = 100_000
 MIN_YEAR, MAX_YEAR = 2000, 2030
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 REQUIRED = ["measure", "numerator"]
-OPTIONAL = ["area_code", "old_la_code", "year", "period_label", "denominator", "definition", "source"]
+OPTIONAL = ["area_code", "old_la_code", "year", "period_label", "denominator", "definition", "source",
+            "age_at_issue", "proceedings_type"]
+# definition fields of a newborn extract (docs/import.md): one value per measure, so a measure never mixes definitions
+DEFINITION_FIELDS = ["age_at_issue", "proceedings_type"]
 PERIOD_RE = re.compile(r"^(\d{4})[/-](\d{2}|\d{4})$")
 TEMPLATE = """area_code,year,measure,numerator,denominator,definition,source
 E06000009,2020,newborn_s31,14,,Newborns (under 7 days) subject to s.31 care proceedings,Local case records (example)
@@ -237,7 +240,16 @@ def validate_extract(data: bytes, con: duckdb.DuckDBPyConnection, max_bytes: int
                 continue
             seen[key] = i
             out.append(dict(row=i, measure_id=m, area_code=code, year=year, numerator=num, denominator=den,
-                            definition=rec.get("definition", ""), source=rec.get("source", "")))
+                            definition=rec.get("definition", ""), source=rec.get("source", ""),
+                            **{f: rec.get(f, "") for f in DEFINITION_FIELDS}))
+    for f in DEFINITION_FIELDS:
+        first: dict[str, tuple[int, str]] = {}
+        for o in out:
+            if o["measure_id"] in first and first[o["measure_id"]][1] != o[f]:
+                P.append(Problem(o["row"], f, o[f], f"measure {o['measure_id']!r} mixes definitions ({f} "
+                                                    f"{first[o['measure_id']][1]!r} in row {first[o['measure_id']][0]}): "
+                                                    "give each definition its own measure id"))
+            first.setdefault(o["measure_id"], (o["row"], o[f]))
     if P:
         return ImportResult(False, P, notices=notices)
     return ImportResult(True, [], values=pd.DataFrame(out), notices=notices)
@@ -367,8 +379,12 @@ def compute(values: pd.DataFrame, con: duckdb.DuckDBPyConnection, rule: Disclosu
     # one note for every suppressed cell: saying which cells were primary (count in the rule's range) and which
     # were complementary would narrow the hidden counts (total - shown = primary + complementary)
     v.loc[sup, "note"] = suppressed_note(rule)
+    for f in DEFINITION_FIELDS:
+        if f not in v:
+            v[f] = ""
     meas = (v.groupby("measure_id").agg(definition=("definition", "first"), source=("source", "first"),
-                                        first_year=("year", "min"), last_year=("year", "max")).reset_index())
+                                        first_year=("year", "min"), last_year=("year", "max"),
+                                        **{f: (f, "first") for f in DEFINITION_FIELDS}).reset_index())
     meas["title"] = meas["measure_id"].str.replace("_", " ") + " (user-supplied)"
     meas["unit"] = f"per {multiplier:,.0f} live births" if multiplier == 10000 else f"per {multiplier:,.0f}"
     meas["multiplier"] = multiplier

@@ -32,7 +32,7 @@ AREAS = [
 
 def make_ctx(raw: Path = FIXTURE_RAW, with_areas: bool = True) -> BuildContext:
     con = duckdb.connect(":memory:")
-    ctx = BuildContext(con=con, raw=Path(raw), sources=load_sources())
+    ctx = BuildContext(con=con, raw=Path(raw), sources=load_sources(), seeds=Path(raw))  # fixtures hold seeds too
     if with_areas:
         df = pd.DataFrame(AREAS, columns=["area_code", "area_name", "area_type", "region_code", "valid_from",
                                           "valid_to", "dfe_la_code"])

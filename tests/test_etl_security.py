@@ -60,6 +60,8 @@ def test_export_path_with_quotes(warehouse, tmp_path):
     out = tmp_path / "exp'ort; DROP TABLE areas;--"
     r = run_atlas(["export", str(out)], {"ATLAS_WAREHOUSE": str(warehouse)})
     assert r.returncode == 0, r.stderr
+    (rel,) = out.glob("atlas-release-*")
+    out = rel / "data"
     assert (out / "areas.parquet").is_file() and (out / "indicator_values.parquet").is_file()
     n = duckdb.sql("SELECT count(*) FROM read_parquet(?)", params=[str(out / "areas.parquet")]).fetchall()[0][0]
     with duckdb.connect(str(warehouse), read_only=True) as con:

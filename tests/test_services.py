@@ -192,9 +192,11 @@ def test_sensitivity_district_units_dropped(con):
 
 @pytest.mark.integration
 def test_services_models(con):
+    from pipeline.post.stats import NS_POOLED
+    pooled = f"{NS_POOLED[0]}-{NS_POOLED[1]}"
     sm = con.execute("SELECT * FROM services_summary").df().set_index("period")
-    assert {"2014-2023", "2025"} <= set(sm.index)
-    r = sm.loc["2014-2023"]
+    assert {pooled, "2025"} <= set(sm.index)
+    r = sm.loc[pooled]
     assert r["mbu_lower"] < r["mbu_rr_per_10km"] < r["mbu_upper"]
     assert r["mmhs_lower"] < r["mmhs_rr_per_year"] < r["mmhs_upper"]
     assert r["n_areas"] > 140 and "per 10 km" in r["text"]

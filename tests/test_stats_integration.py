@@ -89,13 +89,13 @@ def test_deprivation_gradient_and_sii(con):
 
 
 def test_imd_coefficient_positive_and_northing_partly_explained(con):
-    rows = con.execute("SELECT family, coef, ci_lower FROM ns_models WHERE period='2014-2023' "
+    rows = con.execute("SELECT family, coef, ci_lower FROM ns_models WHERE period='2014-2024' "
                        "AND term='imd2019_score_per_point'").fetchall()
     assert len(rows) >= 4 and all(r[1] > 1 and r[2] > 1 for r in rows)  # models b, c (+ d) x 2 families
     s = con.execute("SELECT northing_rr_unadjusted, northing_rr_adjusted, share_explained, text FROM ns_summary "
-                    "WHERE period='2014-2023'").fetchone()
+                    "WHERE period='2014-2024'").fetchone()
     assert s[0] > s[1] > 1 and 0 < s[2] < 1 and "after accounting for deprivation" in s[3]
-    e = con.execute("SELECT count(*), sum(observed) / sum(expected) FROM ns_expected WHERE period='2014-2023'"
+    e = con.execute("SELECT count(*), sum(observed) / sum(expected) FROM ns_expected WHERE period='2014-2024'"
                     ).fetchone()
     assert e[0] > 140 and e[1] == pytest.approx(1, abs=0.1)
 

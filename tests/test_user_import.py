@@ -159,3 +159,42 @@ def test_official_warehouse_untouched(warehouse, userdir):
     assert "not official statistics" in r.stdout
     assert (userdir / "cli_ok.duckdb").exists()
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+
+
+def test_newborn_definition_fields_kept_and_never_mixed(con):
+    """A newborn extract carries its definition (age at issue, proceedings type) per measure; one measure id with two
+    definitions is refused, naming the row, so a series never mixes definitions."""
+    hdr = "area_code,period_label,measure,age_at_issue,proceedings_type,numerator,denominator\n"
+    good = (hdr + "E06000009,2019/20,nb_u7d,under 7 days,s.31 care proceedings,14,1500\n"
+                  "E08000011,2019/20,nb_u7d,under 7 days,s.31 care proceedings,10,2000\n"
+                  "E08000011,2019/20,nb_u2w,under 2 weeks,s.31 care proceedings,12,2000\n").encode()
+    res = _validate(con, good)
+    assert res.ok and not res.notices, (res.problems_frame(), res.notices)
+    _, m = ui.compute(res.values, con)
+    m = m.set_index("measure_id")
+    assert m.at["nb_u7d", "age_at_issue"] == "under 7 days" and m.at["nb_u2w", "age_at_issue"] == "under 2 weeks"
+    assert m.at["nb_u7d", "proceedings_type"] == "s.31 care proceedings"
+    mixed = (hdr + "E06000009,2019/20,nb,under 7 days,s.31 care proceedings,14,1500\n"
+                   "E08000011,2019/20,nb,under 2 weeks,s.31 care proceedings,10,2000\n").encode()
+    res = _validate(con, mixed)
+    assert not res.ok
+    p = res.problems_frame()
+    assert list(p["row"]) == [3] and list(p["column"]) == ["age_at_issue"]
+    assert "mixes definitions" in p["problem"].iloc[0]
+
+
+def test_cli_import_keeps_newborn_definition_fields(userdir, warehouse, tmp_path):
+    """`atlas import` of a newborn extract stores its definition fields with the measure (the Newborns page finds
+    CLI-imported newborn extracts by them)."""
+    f = tmp_path / "nb.csv"
+    f.write_text("area_code,period_label,measure,age_at_issue,proceedings_type,numerator,denominator\n"
+                 "E06000009,2019/20,nb_u7d,under 7 days,s.31 care proceedings,14,1500\n"
+                 "E08000011,2019/20,nb_u7d,under 7 days,s.31 care proceedings,10,2000\n", encoding="utf-8")
+    res, out = ui.import_file(f, "nb_demo", warehouse=warehouse)
+    assert res.ok and out.exists(), res.problems_frame()
+    c = duckdb.connect(str(out), read_only=True)
+    try:
+        row = c.execute("SELECT age_at_issue, proceedings_type FROM user_measures").fetchall()
+    finally:
+        c.close()
+    assert row == [("under 7 days", "s.31 care proceedings")]

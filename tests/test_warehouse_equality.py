@@ -35,3 +35,19 @@ def test_value_text_and_table_differences_are_reported(tmp_path):
     assert eq.compare(a, _wh(tmp_path / "c.duckdb", value=1.5000001), rtol=1e-6) == []
     assert "column note" in eq.compare(a, _wh(tmp_path / "d.duckdb", note="b"))[0]
     assert eq.compare(a, _wh(tmp_path / "e.duckdb", extra=True)) == [f"table extra: only in {tmp_path / 'e.duckdb'}"]
+
+
+def test_build_manifests_compared_without_build_time_and_code_version(tmp_path):
+    def wh(name, built, version, manifest):
+        con = duckdb.connect(str(tmp_path / name))
+        con.execute("CREATE TABLE build_manifests (build_id VARCHAR, built_at VARCHAR, code_version VARCHAR, "
+                    "manifest VARCHAR)")
+        con.execute("INSERT INTO build_manifests VALUES (?, ?, ?, ?)", [version, built, version, manifest])
+        con.close()
+        return str(tmp_path / name)
+    a = wh("a.duckdb", "2026-01-01", "v1", '{"build_id": "abc", "code_version": "v1", "measures": {"m": "M"}}')
+    assert eq.compare(a, wh("b.duckdb", "2026-02-02", "v2-dirty",
+                            '{"build_id": "def", "code_version": "v2", "measures": {"m": "M"}}')) == []
+    d = eq.compare(a, wh("c.duckdb", "2026-01-01", "v1", '{"build_id": "abc", "code_version": "v1", '
+                                                        '"measures": {"m": "N"}}'))
+    assert len(d) == 1 and "build_manifests column manifest" in d[0]

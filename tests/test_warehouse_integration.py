@@ -71,10 +71,16 @@ def test_rates_and_alignment(con):
                     "measure_id='cla_starts_u1_rate' AND area_code='E92000001' AND year=2020").fetchone()
     assert r[1] == 5990 and r[2] == 610505 and r[3] == "ok"  # 2019/20 uses 2019 births
     assert r[0] == pytest.approx(5990 / 610505 * 10000)
-    fb = con.execute("SELECT status, note FROM indicator_values WHERE measure_id='cla_starts_u1_rate' "
+    # 2023/24 uses 2023 births (ONS birth registrations 2023), status ok
+    r = con.execute("SELECT value, numerator, denominator, status FROM indicator_values WHERE "
+                    "measure_id='cla_starts_u1_rate' AND area_code='E92000001' AND year=2024").fetchone()
+    assert r[1] == 5220 and r[2] == 563561 and r[3] == "ok"
+    assert r[0] == pytest.approx(5220 / 563561 * 10000)
+    # 2024/25: no 2024 births by LA yet -> ONS mid-2024 population aged 0, flagged and named
+    fb = con.execute("SELECT status, note, denominator FROM indicator_values WHERE measure_id='cla_starts_u1_rate' "
                      "AND area_code='E92000001' AND year=2025").fetchone()
-    assert fb[0] == "denominator_fallback" and "2022" in fb[1]
-    # Cumberland 2024/25: births of its three former districts (2022, nearest year)
+    assert fb[0] == "denominator_fallback" and "mid-2024 population aged 0" in fb[1] and fb[2] == 573812
+    # Cumberland 2024/25: its own mid-2024 age-0 row (2023 boundaries)
     cu = con.execute("SELECT denominator, status FROM indicator_values WHERE measure_id='cla_starts_u1_rate' "
                      "AND area_code='E06000063' AND year=2025").fetchone()
     assert cu[0] > 1000 and cu[1] == "denominator_fallback"

@@ -16,6 +16,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from pipeline.denominator_notes import denominator_basis
+
 MISSING_COLOUR = "#cfcfcf"
 MISSING_LABEL = "No value (suppressed / not available)"
 SEQ = px.colors.sequential.Viridis
@@ -59,6 +61,12 @@ def _hover_frame(df: pd.DataFrame) -> pd.DataFrame:
     d["ci_txt"] = [_ci_text(a, b) for a, b in zip(d.get("lower_95", [None] * len(d)), d.get("upper_95", [None] * len(d)))]
     d["count_txt"] = [fmt(v) for v in d["numerator"]] if "numerator" in d else "–"
     d["status_txt"] = d["status"].map(STATUS_LABELS).fillna(d["status"])
+    if "note" in d:  # user data: withheld by the atlas's disclosure control, not by a publisher
+        from .data import status_label
+        d["status_txt"] = [status_label(s, n) for s, n in zip(d["status"], d["note"])]
+        # say which denominator a fallback row used (not live births of the year before)
+        basis = [denominator_basis(n, s) for n, s in zip(d["note"], d["status"])]
+        d["status_txt"] = [f"{t} — denominator: {b}" if b else t for t, b in zip(d["status_txt"], basis)]
     sig = d["sig_england_95"] if "sig_england_95" in d else pd.Series([None] * len(d), index=d.index)
     d["sig_txt"] = sig.map(lambda s: SIG_LABELS.get(s, "not computed") if isinstance(s, str) else "not computed")
     return d
@@ -245,7 +253,7 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
             customdata=np.array([d["period_label"], [_ci_text(a, b) for a, b in
                                                      zip(d.get("lower_95", [None] * len(d)),
                                                          d.get("upper_95", [None] * len(d)))],
-                                 d["status"]], dtype=object).T,
+                                 _status_with_basis(d)], dtype=object).T,
             hovertemplate=f"<b>{name}</b> %{{customdata[0]}}<br>%{{y:,.1f}} {unit}<br>95% CI: %{{customdata[1]}}"
                           "<br>Status: %{customdata[2]}<extra></extra>"))
     if continuity is not None and len(continuity):
@@ -261,6 +269,13 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
                       xaxis=dict(title="year (ending 31 March for DfE measures)", dtick=1),
                       legend=dict(orientation="h", y=-0.2), hovermode="closest")
     return fig
+
+
+def _status_with_basis(d: pd.DataFrame) -> list:
+    """Status per row, naming the denominator where a rate did not use live births of the year before."""
+    if "note" not in d:
+        return list(d["status"])
+    return [f"{s} (denominator: {b})" if (b := denominator_basis(n, s)) else s for s, n in zip(d["status"], d["note"])]
 
 
 def _continuity_traces(fig: go.Figure, df: pd.DataFrame, cont: pd.DataFrame, colour_of: dict, n_areas: int,
@@ -408,4 +423,31 @@ def spine(rows: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="overlay", height=90 + 45 * len(ys), margin=dict(l=10, r=10, t=10, b=10),
                       xaxis=dict(range=[-0.02, 1.1], showticklabels=False, title="lowest LA ← range of English LAs → highest LA"),
                       yaxis=dict(autorange="reversed"))
+    return fig
+
+
+OE_SCALE = "RdBu_r"  # diverging (blue below 1, red above), colour-blind-safe pair; hover, legend and table carry it too
+
+
+def oe_map(d: pd.DataFrame, layer: dict, height: int = 620) -> go.Figure:
+    """Observed/expected ratios on a log scale centred on 1 (a ratio of 2 is as far from 1 as 0.5), never below 0.
+
+    d: area_code, area_name, value (= O/E ratio), lower_95, upper_95, numerator (observed), status."""
+    d = d.copy()
+    pos = d["value"].where(d["value"] > 0)
+    floor = float(pos.min()) / 2 if pos.notna().any() else 0.1  # an O/E of 0 (no starts) at the scale's low end
+    d["log_oe"] = np.log2(d["value"].where(d["value"] > 0, floor).astype(float))
+    d.loc[d["value"].isna(), "log_oe"] = np.nan
+    span = float(np.nanmax(np.abs(d["log_oe"]))) if d["log_oe"].notna().any() else 1.0
+    span = max(span, 0.5)
+    fig = choropleth(d, layer, unit="observed / expected", color_col="log_oe", scale=OE_SCALE, midpoint=0.0,
+                     height=height)
+    ticks = [t for t in (0.125, 0.25, 0.5, 0.75, 1, 1.5, 2, 4, 8) if abs(math.log2(t)) <= span + 1e-9]
+    for tr in fig.data:
+        if getattr(tr, "showscale", None) is not False and tr.type == "choroplethmap" and tr.colorbar is not None:
+            tr.update(zmin=-span, zmax=span, zmid=0.0,
+                      colorbar=dict(title=dict(text="observed / expected (log scale)", side="right"),
+                                    tickvals=[math.log2(t) for t in ticks], ticktext=[f"{t:g}" for t in ticks],
+                                    thickness=14))
+            break
     return fig

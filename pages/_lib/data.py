@@ -26,7 +26,7 @@ import streamlit as st
 
 from pipeline import config
 
-from . import userdata
+from . import topics, userdata
 
 ENGLAND = "E92000001"
 WALES = "W92000004"
@@ -38,6 +38,7 @@ STATUS_LABELS = {
     "not_applicable": "Not applicable (area did not exist / not relevant)",
     "not_available": "Not available in the sources used",
 }
+USER_SUPPRESSED_LABEL = "Suppressed by the atlas's disclosure control (your data: small counts)"
 CI_COLS = ["lower_95", "upper_95", "lower_998", "upper_998"]
 SIG_COLS = ["sig_england_95", "sig_england_998", "sig_region_95", "sig_region_998"]
 
@@ -145,7 +146,27 @@ def measures() -> pd.DataFrame:
 
 
 def measure_ids() -> list[str]:
-    return list(measures()["measure_id"])
+    """Official measure ids grouped by topic, headline measures first (topics.ordered)."""
+    return order_measures(list(measures()["measure_id"]))
+
+
+def order_measures(ids: list[str]) -> list[str]:
+    """Measure ids (official or user) in the app's topic order."""
+    return topics.ordered(ids, measure_row, userdata.is_user)
+
+
+def group_measures(ids: list[str]) -> list[tuple[str, list[str]]]:
+    """[(topic, ids)] in the app's topic order."""
+    return topics.grouped(ids, measure_row, userdata.is_user)
+
+
+def measure_row(measure_id: str) -> dict:
+    """Registry row of an official measure ({} if unknown); never looks at user data."""
+    return _measure_dicts(token()).get(measure_id, {})
+
+
+def topic(measure_id: str) -> str:
+    return topics.topic_of(measure_row(measure_id), userdata.is_user(measure_id))
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -179,9 +200,7 @@ def map_measure_ids() -> list[str]:
     """Measures with area values (LA or region), the headline measure first."""
     m = measures()
     m = m[m["level"] != "none"]
-    ids = list(m["measure_id"])
-    first = [x for x in ("cla_starts_u1_rate", "cla_starts_u1") if x in ids]
-    return first + [x for x in ids if x not in first] + user_measure_ids()
+    return order_measures(list(m["measure_id"])) + user_measure_ids()
 
 
 def default_measure() -> str:
@@ -541,8 +560,7 @@ def trend_measure_ids() -> list[str]:
     m = measures()
     m = m[(m["level"] != "none") | (m["min_year"].notna())]
     ids = [r.measure_id for r in m.itertuples() if r.min_year == r.min_year and r.max_year != r.min_year]
-    first = [x for x in ("cla_starts_u1_rate", "cla_starts_u1") if x in ids]
-    return first + [x for x in ids if x not in first] + user_measure_ids()
+    return order_measures(ids) + user_measure_ids()
 
 
 @st.cache_data(show_spinner=False)
@@ -795,6 +813,13 @@ def user_measure_ids() -> list[str]:
     return userdata.measure_ids()
 
 
+def status_label(status, note=None) -> str:
+    """Who withheld a value: the publisher for official data, the atlas's disclosure control for user data."""
+    if status == "suppressed" and note == userdata.SUPPRESSED_NOTE:
+        return USER_SUPPRESSED_LABEL
+    return STATUS_LABELS.get(status, status)
+
+
 def user_meta(measure_id: str) -> dict:
     m = userdata.meta(measure_id)
     if m:
@@ -938,3 +963,53 @@ def load_imported(name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     finally:
         con.close()
     return v, m, info
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# build manifests (permalinks made on another build: cite.py)
+@st.cache_data(show_spinner=False)
+def _build_manifests(tok: str) -> dict[str, dict]:
+    if "build_manifests" not in _schema(tok):
+        return {}
+    df = _df(tok, "SELECT manifest FROM build_manifests ORDER BY built_at DESC")
+    out = {}
+    for raw in df["manifest"]:
+        m = json.loads(raw)
+        out.setdefault(m["build_id"], m)
+    return out
+
+
+def build_manifests() -> dict[str, dict]:
+    """build id -> manifest (measures, source editions) for every build this warehouse knows, itself included."""
+    return _build_manifests(token())
+
+
+# hand-compiled reference figures (seeds; pipeline/marts/reference_figures.py) for the Newborns page
+@st.cache_data(show_spinner=False)
+def _reference(tok: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    figs = _df(tok, "SELECT * FROM reference_figures ORDER BY source_id, line")
+    classes = _df(tok, "SELECT * FROM reference_definition_classes ORDER BY sort_order")
+    parts = _df(tok, """SELECT b.*, a.area_name AS region_name FROM reference_figure_breakdowns b
+                        JOIN areas a ON a.area_code = b.region_code ORDER BY b.region_code""")
+    return figs, classes, parts
+
+
+def reference_figures() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+    """(every reference figure, the definition classes, regional breakdowns) or None if this build lacks them."""
+    if not has_table("reference_figures"):
+        return None
+    return _reference(token())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _level_series(tok: str, measure_id: str, area_type: str) -> pd.DataFrame:
+    return _df(tok, f"""
+        SELECT i.area_code, a.area_name, a.area_type, a.region_code, a.region_name, i.year, i.period_label, i.value,
+               i.numerator, i.denominator, i.status, i.note, {_iv_extra_cols()}
+        FROM indicator_values i JOIN areas a USING (area_code)
+        WHERE i.measure_id = ? AND a.area_type = ? ORDER BY a.area_name, i.year""", [measure_id, area_type])
+
+
+def level_series(measure_id: str, area_type: str) -> pd.DataFrame:
+    """Every year of one official measure for all areas of one type ('la', 'region', 'england')."""
+    return _level_series(token(), measure_id, area_type)

@@ -1,44 +1,47 @@
 """Downloads: tidy CSV (CSV-injection-safe) and a README/metadata text."""
 from __future__ import annotations
 
-import re
+import tempfile
+from pathlib import Path
 
 import pandas as pd
+import streamlit as st
 
-LICENCE = ("Contains public sector information licensed under the Open Government Licence v3.0 "
-           "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/). Nuffield Family Justice "
-           "Observatory figures: see the source's own terms. Crown copyright and database rights.")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def neutralise(value):
-    """OWASP CSV injection: prefix a text cell that starts with = + - @ TAB or CR with a single quote.
-
-    Numbers (numeric dtypes, or text that is exactly a number such as "-3.5") are left unchanged."""
-    if not isinstance(value, str) or not value:
-        return value
-    if value.startswith(_DANGEROUS) and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(neutralise)
-    out.columns = [neutralise(str(c)) for c in out.columns]
-    return out
+from pipeline.opendata import LICENCE, neutralise, safe_csv_bytes, safe_frame  # noqa: F401 (re-exported)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """RFC 4180 CSV (CRLF line ends). With CRLF as the terminator Python's csv writer quotes every cell that
-    contains a CR or LF; with a bare "\n" terminator a cell holding a lone CR was written unquoted, and a
-    spreadsheet splits the row there, so "x\r=cmd" smuggled a formula to the start of a new row."""
+    """The download's CSV: the extract plus a licence column, neutralised (pipeline.opendata.safe_csv_bytes)."""
     df = df.copy()
     df["licence"] = LICENCE
-    return safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return safe_csv_bytes(df)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _release_zip(tok: str) -> Path:
+    from pipeline import release
+    from . import data
+    try:
+        return release.release_zip(release.default_cache_dir(), data.warehouse_path())
+    except OSError:  # a read-only data folder (replicas): a cache folder of this machine instead
+        return release.release_zip(Path(tempfile.gettempdir()) / "atlas-releases", data.warehouse_path())
+
+
+def release_zip_bytes() -> bytes:
+    """The whole open-data release of this build as a zip: made once per build (on disk, named by the build id,
+    shared by every session and process using the same cache folder), then reused."""
+    from . import data
+    path = _release_zip(data.token())
+    if not path.exists():  # the cache folder was cleaned: make it again
+        _release_zip.clear()
+        path = _release_zip(data.token())
+    return path.read_bytes()
+
+
+def release_file_name() -> str:
+    from pipeline import manifest, release
+    from . import data
+    return f"{release.release_name(manifest.build_id(data.build_info().get('fingerprint')))}.zip"
 
 
 def readme_text(df: pd.DataFrame, measures: pd.DataFrame, build: dict, filters: dict) -> str:

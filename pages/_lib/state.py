@@ -11,6 +11,8 @@ from typing import Any, Callable, Sequence
 
 import streamlit as st
 
+from . import cite
+
 MAX_PARAM_LEN = 300
 MAX_AREAS = 12
 
@@ -41,6 +43,7 @@ class PageState:
         """keys: the URL parameters this page understands; any others (e.g. from another page's link) are
         dropped so the URL always describes exactly this view."""
         self.page = page
+        keys = keys and (*keys, cite.PARAM)  # every permalink also carries the build id (cite.py)
         if keys:
             for k in [k for k in st.query_params.keys() if k not in keys]:
                 del st.query_params[k]
@@ -48,6 +51,7 @@ class PageState:
         self._box = st.container()
         self.written: dict[str, str] = {}
         self._shown = 0
+        cite.on_page(self)
 
     # -- helpers -------------------------------------------------------------------------------------------------
     def _raw(self, key: str) -> str | None:

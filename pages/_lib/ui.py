@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pipeline.denominator_notes import denominator_basis
+
 from . import data, userdata
 
 HEADLINE_NOTE = ("**Infant care starts** counts children who *started to be looked after aged under 1*: all under-1s "
@@ -29,6 +31,13 @@ def guard() -> None:
         st.stop()
 
 
+def stop() -> None:
+    """st.stop() for a page that has nothing more to show, keeping the "Cite this view" line at its foot."""
+    from . import cite
+    cite.render_current()
+    st.stop()
+
+
 def user_badge(mid: str, where: str = "") -> bool:
     """The always-visible badge for a user-supplied measure (call right under the measure selector). Returns
     True if the measure is user-supplied."""
@@ -46,11 +55,42 @@ def not_in_build(what: str, needs: str) -> None:
             "part of the pipeline is present.", icon="ℹ️")
 
 
-def measure_label(mid: str) -> str:
+def measure_name(mid: str) -> str:
+    """The measure's short title (no topic)."""
     if data.is_user(mid):  # from the id alone (format_func may run outside the session)
         return userdata.label(mid)
     m = data.measure(mid)
     return m.get("short_title") or mid
+
+
+def measure_label(mid: str) -> str:
+    """A picker's option: 'Topic › short title' (pickers list measures in topic order, see topics.py)."""
+    return f"{data.topic(mid)} › {measure_name(mid)}"
+
+
+NEWBORN_NOTE = ("**Newborns in care proceedings** (Nuffield Family Justice Observatory, from Cafcass data) counts "
+                "babies subject to section 31 care proceedings soon after birth, for England and its regions (and "
+                "Wales). It is not the same as *infant care starts* (all under-1s starting to be looked after, every "
+                "legal route), so the two are never shown on one scale.")
+CAVEATS = {"Infants entering care": HEADLINE_NOTE, "Newborns in care proceedings": NEWBORN_NOTE}
+
+
+def caveat(mid: str) -> None:
+    """The caveat for the measure's topic as a readable callout (infant care starts ≠ newborns in care proceedings),
+    only where it applies; other measures (children in need, user uploads, ...) get their own definition line."""
+    m = data.measure(mid)
+    if not m:
+        return
+    if data.is_user(mid):
+        st.caption(f"**Definition (as supplied by the user):** {m.get('definition', 'not stated')}")
+        return
+    note = CAVEATS.get(data.topic(mid))
+    if note:
+        st.info(note, icon="ℹ️")
+        st.page_link("pages/newborns.py", label="Newborns in care proceedings: the published figures, by definition",
+                     icon="➡️")
+    else:
+        st.caption(f"**{m.get('short_title', mid)}:** {m.get('definition', '')}")
 
 
 def definition(mid: str, expanded: bool = False) -> None:
@@ -80,26 +120,68 @@ def table_alternative(df: pd.DataFrame, label: str = "Table of the data in this 
         st.dataframe(df, hide_index=True, width="stretch", key=key)
 
 
-def status_table(df: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """Readable table for a map / chart: value, CI, count, status (no suppressed value ever shown)."""
+def status_table(df: pd.DataFrame, unit: str, meta: dict | None = None) -> pd.DataFrame:
+    """Readable table for a map / chart: value (the measure's precision), 95% CI as 'a–b', count, status (who
+    withheld a value), blanks for missing cells; no suppressed value is ever shown."""
+    from . import fmt
+    dec = fmt.decimals(meta) if meta is not None else 1
     cols = {"area_name": "Area", "area_code": "Code", "value": f"Value ({unit})" if unit else "Value",
             "lower_95": "95% CI lower", "upper_95": "95% CI upper", "numerator": "Count",
             "denominator": "Denominator", "sig_england_95": "vs England (95%)", "status": "Status", "note": "Note"}
     d = df[[c for c in cols if c in df]].copy()
+    if "note" in df and "status" in df:
+        basis = [denominator_basis(n, s) for n, s in zip(df["note"], df["status"])]
+        if any(basis):  # the denominator year, where it is not live births of the year before
+            at = list(d.columns).index("denominator") + 1 if "denominator" in d else len(d.columns)
+            d.insert(at, "denominator_basis", [b or "live births of the year before" for b in basis])
+            cols = dict(cols, denominator_basis="Denominator used")
     if "status" in d:
-        user_sup = df["note"].eq(userdata.SUPPRESSED_NOTE) if "note" in df else False
-        d["status"] = d["status"].map(data.STATUS_LABELS).fillna(d["status"])
-        d.loc[user_sup, "status"] = "Suppressed by disclosure control (user data)"
+        notes = df["note"] if "note" in df else pd.Series([None] * len(df), index=df.index)
+        d["status"] = [data.status_label(s, n) for s, n in zip(df["status"], notes)]
         mask = df["status"].eq("suppressed")
         for c in ("value", "numerator", "lower_95", "upper_95"):
             if c in d:
+                d[c] = d[c].astype(object)
                 d.loc[mask, c] = None
-    if "sig_england_95" in d and d["sig_england_95"].isna().all():
-        d = d.drop(columns="sig_england_95")
-    for c in ("lower_95", "upper_95"):
-        if c in d and d[c].isna().all():
-            d = d.drop(columns=c)
-    return d.rename(columns=cols)
+    if "sig_england_95" in d:
+        d["sig_england_95"] = d["sig_england_95"].map(lambda x: charts_sig(x))
+        if d["sig_england_95"].eq("").all():
+            d = d.drop(columns="sig_england_95")
+    has_ci = all(c in d for c in ("lower_95", "upper_95")) and d["lower_95"].notna().any()
+    out = fmt.frame(d, {"value": dec, "numerator": 0, "denominator": 0},
+                    {"95% CI": ("lower_95", "upper_95", dec)} if has_ci else None)
+    out = out.drop(columns=[c for c in ("lower_95", "upper_95") if c in out])
+    return out.rename(columns=cols)
+
+
+def charts_sig(x) -> str:
+    from .charts import SIG_LABELS
+    return SIG_LABELS.get(x, "") if isinstance(x, str) else ""
+
+
+def denominator_notice(df: pd.DataFrame) -> None:
+    """A caption under a map or chart when some rates use a denominator other than live births of year Y-1."""
+    if "note" not in df or "status" not in df:
+        return
+    basis = sorted({b for b in (denominator_basis(n, s) for n, s in zip(df["note"], df["status"])) if b})
+    if basis:
+        n = sum(1 for n_, s in zip(df["note"], df["status"]) if denominator_basis(n_, s))
+        st.caption(f"Denominator: {n} of these rates use {' / '.join(basis)} instead of live births of the year "
+                   f"before (not yet published for this period); they are flagged in the tooltips and the table.")
+
+
+def dispersion_notice(d: pd.DataFrame) -> None:
+    """Caption for the decile gradient / SII: its intervals are widened for over-dispersion between LAs."""
+    if "phi" not in d or d["phi"].isna().all():
+        return
+    phi = float(d["phi"].iloc[0])
+    if phi > 1:
+        st.caption(f"The 95% intervals of the decile rates and of the SII/RII allow for variation between local "
+                   f"authorities beyond chance (over-dispersion φ = {phi:.1f}, quasi-Poisson): they are "
+                   f"√φ = {phi ** 0.5:.1f} times as wide as intervals that assume Poisson variation only.")
+    else:
+        st.caption("The 95% intervals assume Poisson variation (no over-dispersion between local authorities "
+                   "was found for this measure and year).")
 
 
 def print_css() -> None:

@@ -11,7 +11,8 @@ import pandas as pd
 from ..context import BuildContext
 from ..errors import SourceError
 from ..domain import carried_forward, las_in_force, multiplier, rate_with_status
-from ..parsers.common import fy_label
+from ..parsers.common import fy_label, join_notes
+from ..parsers.dfe_cla_starts import ISLES_OF_SCILLY, ISLES_OF_SCILLY_NOTE
 from ..reference.denominators import Denominators
 from .common import FY_YEARS, IV_COLS, iv_frame
 
@@ -36,11 +37,15 @@ def cla_starts_u1(ctx: BuildContext) -> pd.DataFrame:
     for y in FY_YEARS:
         for code in _in_force_las(ctx, y):
             if (code, y) not in have:
-                fill.append(dict(area_code=code, year=y, note=f"no row for this LA in the {fy_label(y)} files used"))
+                if code == ISLES_OF_SCILLY:
+                    fill.append(dict(area_code=code, year=y, status="not_applicable", note=ISLES_OF_SCILLY_NOTE))
+                else:
+                    fill.append(dict(area_code=code, year=y, status="not_available",
+                                     note=f"no row for this LA in the {fy_label(y)} files used"))
     if fill:
         f = pd.DataFrame(fill)
         rows = pd.concat([rows, iv_frame(measure_id="cla_starts_u1", area_code=f["area_code"], year=f["year"],
-                                         period_label=f["year"].map(fy_label), status="not_available",
+                                         period_label=f["year"].map(fy_label), status=f["status"],
                                          note=f["note"])], ignore_index=True)
     return rows
 
@@ -49,6 +54,10 @@ def live_births(ctx: BuildContext) -> pd.DataFrame:
     b = ctx.df("SELECT b.* FROM stg_births b JOIN areas a ON a.area_code = b.code")
     note = b["source_id"].map({"nomis_births_utla": "Nomis series on 2021/22 LA boundaries for every year",
                                "ons_births_summary_2022": "ONS births summary tables 2022 (2022 boundaries)"})
+    reg = b["source_id"].map(lambda s: ctx.sources[s].title if s in ctx.sources and
+                             ctx.sources[s].family == "ons_birth_registrations" else None)
+    note = note.fillna(reg.map(lambda t: f"{t} (boundaries of that edition)" if isinstance(t, str) else None))
+    note = pd.Series([join_notes(a, c) for a, c in zip(note, b["note"])], index=b.index, dtype=object)
     return iv_frame(measure_id="live_births", area_code=b["code"], year=b["year"], period_label=b["year"].astype(str),
                     value=b["births"], status="ok", note=note, source_id=b["source_id"])
 

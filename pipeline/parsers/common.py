@@ -140,13 +140,21 @@ def require_columns(df: pd.DataFrame, required: list[str], source_id: str, rel: 
                           column=missing[0])
 
 
+try:  # the fast Rust reader (pandas' engine "calamine"), used where a parser asks for it
+    from python_calamine import CalamineError as _CalamineError
+except ImportError:  # pragma: no cover - a declared dependency
+    _CalamineError = ValueError
+
+
 def read_excel(ctx: BuildContext, source_id: str, sheet: str, header: int = 0,
-               required: list[str] | None = None) -> pd.DataFrame:
+               required: list[str] | None = None, engine: str | None = None) -> pd.DataFrame:
+    """Read one sheet as objects (only empty cells missing). `engine="calamine"` reads large workbooks ~10x faster
+    than openpyxl with identical cells (checked for the ONS births and population workbooks)."""
     path = ctx.path(source_id)
     rel = ctx.rel(source_id)
     try:
-        xl = pd.ExcelFile(path)
-    except (zipfile.BadZipFile, ValueError, OSError, KeyError) as exc:
+        xl = pd.ExcelFile(path, engine=engine)
+    except (zipfile.BadZipFile, ValueError, OSError, KeyError, _CalamineError) as exc:
         raise SourceError(source_id, rel, f"cannot open workbook ({exc.__class__.__name__}: {exc}); "
                                           f"is the file truncated or not an Excel/ODS file?") from exc
     if sheet not in xl.sheet_names:

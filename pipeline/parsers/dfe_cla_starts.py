@@ -87,10 +87,29 @@ def _ees(ctx: BuildContext, sid: str) -> pd.DataFrame:
         "note": p["note"].values, "edition_rank": EDITION_RANK[sid]})
 
 
+ISLES_OF_SCILLY = "E06000053"
+ISLES_OF_SCILLY_NOTE = ("Isles of Scilly: not applicable in every year (one rule). DfE's 2021-2025 file marks the "
+                        "Isles of Scilly 'z' (not applicable) for 2021 to 2025, its 2022 edition printed 0 for 2018 "
+                        "to 2020 and the 2011-2017 files have no row; the published 0s (about 20 births a year) are "
+                        "not shown as values or rates")
+
+
+def isles_of_scilly_rule(st: pd.DataFrame) -> pd.DataFrame:
+    """The Isles of Scilly's children-looked-after starts are `not_applicable` in every year, whatever the edition
+    printed (0 in the 2022 edition's 2018-2020 rows, z in the 2025 edition's 2021-2025 rows)."""
+    m = st["area_code"] == ISLES_OF_SCILLY
+    st = st.copy()
+    st.loc[m, "value"] = float("nan")
+    st.loc[m, "status"] = "not_applicable"
+    st.loc[m, "note"] = ISLES_OF_SCILLY_NOTE
+    return st
+
+
 def load(ctx: BuildContext) -> None:
     frames = [_sfr(ctx, y) for y in SFR_YEARS]
     frames += [_ees(ctx, "dfe_cla_starts_la_2022"), _ees(ctx, "dfe_cla_starts_la_2025")]
-    ctx.put("stg_cla_starts", harmonise(ctx, pd.concat(frames, ignore_index=True))[COLS])
+    st = isles_of_scilly_rule(harmonise(ctx, pd.concat(frames, ignore_index=True)))
+    ctx.put("stg_cla_starts", st[COLS])
 
 
 def harmonise(ctx: BuildContext, st: pd.DataFrame) -> pd.DataFrame:

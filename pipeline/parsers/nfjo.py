@@ -1,4 +1,6 @@
-"""Nuffield FJO / Cafcass newborn care-proceedings figures typed in from public pages (`care/reference_figures.csv`).
+"""Nuffield FJO / Cafcass newborn care-proceedings figures typed in from public pages: the seed
+`data/seeds/care/reference_figures.csv` (source `nfjo_reference_figures`, `seed = true`; kept in the project, not
+fetched). Every row of both seeds is also in the `reference_figures` table (pipeline/marts/reference_figures.py).
 
 Staging `stg_nfjo_reference`: every row of the file as published (text kept), with `value` parsed and checked,
 `year` = the end year of the published period (2007/08 -> 2008, 2007/08-2016/17 -> 2017, 2008 -> 2008,

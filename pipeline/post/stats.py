@@ -16,13 +16,13 @@ from ..context import BuildContext
 from ..domain import ENGLAND, HAS_VALUE, WALES, carried_forward, ci
 
 REQUIRES = ("indicator_values", "measures", "areas", "area_successors", "la_geo", "la_area_km2",
-            "stg_lad_population", "stg_ltla22_utla22")
+            "stg_lad_population", "stg_ltla22_utla22", "stg_births")
 PRODUCES = ("indicator_values:ci", "funnel_points", "funnel_limits", "funnel_params", "trends", "deprivation_gradient",
             "inequality_indices", "ns_models", "ns_summary", "ns_expected", "stat_neighbours",
             "stat_neighbour_variables")
 
 NS_MEASURE = "cla_starts_u1_rate"
-NS_POOLED = (2014, 2023)  # years with live-births denominators for every LA (no fallback)
+NS_POOLED = (2014, 2024)  # years with live-births denominators for every LA (no fallback)
 FAMILIES = ("poisson", "negative_binomial")
 PRIMARY_FAMILY = "negative_binomial"
 
@@ -33,7 +33,7 @@ def run(ctx: BuildContext) -> None:
                           v.status, m.value_type, m.multiplier, m.period_type
                    FROM indicator_values v JOIN measures m USING (measure_id)""")
     areas = ctx.df("SELECT area_code, area_name, area_type, region_code, country, valid_to FROM areas")
-    succ = ctx.df("SELECT old_code, new_code, change_type FROM area_successors")
+    succ = ctx.df("SELECT old_code, new_code, change_type, additive FROM area_successors")
     ci = _confidence_intervals(iv, areas)
     _write_iv_columns(ctx, ci)
     rates = ci[ci["lower_95"].notna()].copy()
@@ -239,7 +239,8 @@ def _trends(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------------------------------------------------
 def _extend_by_successors(values: dict, succ: pd.DataFrame) -> dict:
     """Give a code without a value the value of its successor(s) (mean if several) or, failing that, of its
-    predecessor for a recode. Used only for covariates (northing, deprivation) of historic/new LA codes."""
+    predecessor for a recode. Used only for continuous covariates (northing, IMD score) of historic/new LA codes -
+    never for deciles (an average of deciles is not a decile: see `_extend_deciles`)."""
     out = dict(values)
     for _ in range(3):
         for old, g in succ.groupby("old_code"):
@@ -250,6 +251,54 @@ def _extend_by_successors(values: dict, succ: pd.DataFrame) -> dict:
         for r in carried_forward(out, succ[succ["change_type"] == "recode"]):
             out[r.new_code] = out[r.old_code]
     return out
+
+
+def decile_of_score(score: float, scores: dict, deciles: dict) -> int:
+    """The decile a score falls in against an edition's own cut points: decile d holds the scores from the lowest
+    score of an LA in decile d upwards (1 = most deprived = highest scores)."""
+    lower = {}
+    for c, d in deciles.items():
+        if c in scores:
+            lower[int(d)] = min(lower.get(int(d), math.inf), scores[c])
+    for d in sorted(lower):
+        if score >= lower[d]:
+            return d
+    return max(lower)
+
+
+def _extend_deciles(deciles: dict, scores: dict, succ: pd.DataFrame, weights: dict) -> tuple[dict, set]:
+    """Deciles for codes the edition has no figure for, always whole deciles (never an average of deciles):
+    - one successor (a recode, or a merger into one LA): that LA's decile; a recode's new code takes the old one's;
+    - a county split into successors that make it up exactly (every row `additive`): its population-weighted score
+      (weights: ONS mid-2020 population, all ages) placed against the edition's cut points (`decile_of_score`);
+    - otherwise (e.g. Dorset county, split between Dorset and BCP with Bournemouth and Poole): excluded from the
+      decile analyses. Returns (deciles, excluded codes)."""
+    out = {c: int(d) for c, d in deciles.items()}
+    sc = dict(scores)
+    excluded: set = set()
+    for _ in range(3):
+        for old, g in succ.groupby("old_code"):
+            if old in out:
+                continue
+            new = list(g["new_code"])
+            if len(new) == 1:
+                if new[0] in out:
+                    out[old] = out[new[0]]
+                    if new[0] in sc:
+                        sc[old] = sc[new[0]]
+                continue
+            if not g["additive"].astype(bool).all():
+                excluded.add(old)
+                continue
+            if all(c in sc and c in out and weights.get(c, 0) > 0 for c in new):
+                sc[old] = float(np.average([sc[c] for c in new], weights=[weights[c] for c in new]))
+                out[old] = decile_of_score(sc[old], scores, deciles)
+        for r in succ[succ["change_type"] == "recode"].itertuples():
+            if r.new_code not in out and r.old_code in out:
+                out[r.new_code] = out[r.old_code]
+                if r.old_code in sc:
+                    sc[r.new_code] = sc[r.old_code]
+    return out, excluded - set(out)
 
 
 def _measure_by_code(iv: pd.DataFrame, measure_id: str) -> dict:
@@ -271,21 +320,39 @@ def _northing_km(ctx: BuildContext, succ: pd.DataFrame) -> tuple[dict, str]:
     return _extend_by_successors(vals, succ), "la_geo.north_south_km"
 
 
-def _imd_deciles(iv: pd.DataFrame, succ: pd.DataFrame) -> dict[str, dict]:
-    """{edition: {area_code: decile}} with 1 = most deprived. Uses the imd2019_decile / imd2025_decile measures
-    when the build has them, else deciles of the IMD 2019 rank of average score among the 2019 upper-tier LAs."""
+def _imd_deciles(iv: pd.DataFrame, succ: pd.DataFrame, weights: dict | None = None) -> dict[str, dict]:
+    """{edition: {area_code: decile}} with 1 = most deprived, whole deciles only. Uses the imd2019_decile /
+    imd2025_decile measures when the build has them, else deciles of the IMD 2019 rank of average score among the
+    2019 upper-tier LAs. Codes without a figure in the edition: see `_extend_deciles`."""
     out = {}
-    for edition, mid in (("IoD2019", "imd2019_decile"), ("IoD2025", "imd2025_decile")):
+    weights = weights or {}
+    for edition, mid, score in (("IoD2019", "imd2019_decile", "imd2019_score"),
+                                ("IoD2025", "imd2025_decile", "imd2025_score")):
         v = _measure_by_code(iv, mid)
         if v:
-            out[edition] = _extend_by_successors(v, succ)
+            out[edition] = _extend_deciles(v, _measure_by_code(iv, score), succ, weights)[0]
     if "IoD2019" not in out:
         rank = _measure_by_code(iv, "imd2019_rank")
         if rank:
             n = max(rank.values())
-            out["IoD2019"] = _extend_by_successors(
-                {c: float(d) for c, d in zip(rank, S.deciles_from_rank(list(rank.values()), n))}, succ)
+            dec = {c: int(d) for c, d in zip(rank, S.deciles_from_rank(list(rank.values()), n))}
+            out["IoD2019"] = _extend_deciles(dec, _measure_by_code(iv, "imd2019_score"), succ, weights)[0]
     return out
+
+
+def _decile_weights(ctx: BuildContext) -> dict:
+    """ONS mid-2020 population (all ages) of every district and upper-tier LA, 2023 unitaries composed from their
+    districts: the weights of a split county's score (the IoD2025 upper-tier scores use the same year)."""
+    from .. import config
+    try:
+        pop = _population_2020(ctx)
+    except (KeyError, OSError):
+        return {}
+    comp = pd.read_csv(config.DATA / "denominator_components.csv", dtype=str)
+    for tgt, g in comp.groupby("target_code"):
+        if tgt not in pop and all(c in pop for c in g["component_code"]):
+            pop[tgt] = float(sum(pop[c] for c in g["component_code"]))
+    return pop
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -295,10 +362,15 @@ def _deprivation(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame, areas
                  succ: pd.DataFrame) -> None:
     dec_rows, ineq_rows = [], []
     la = rates[(rates["area_type"] == "la") & (rates["country"] == "England")]
-    for edition, deciles in _imd_deciles(iv, succ).items():
+    for edition, deciles in _imd_deciles(iv, succ, _decile_weights(ctx)).items():
         d = la.assign(decile=la["area_code"].map(deciles)).dropna(subset=["decile"])
         if d.empty:
             continue
+        d["decile"] = d["decile"].astype(int)
+        # over-dispersion: Pearson phi of the one-rate-per-decile fit to the LAs (quasi-Poisson / quasi-binomial)
+        phis = {k: S.decile_dispersion(g["numerator"], g["denominator"], g["decile"],
+                                       "poisson" if g["value_type"].iloc[0] == "rate" else "binomial")
+                for k, g in d.groupby(["measure_id", "year", "period_label"], sort=False)}
         agg = d.groupby(["measure_id", "year", "period_label", "decile"]).agg(
             numerator=("numerator", "sum"), denominator=("denominator", "sum"), n_areas=("area_code", "nunique"),
             multiplier=("multiplier", "first"), value_type=("value_type", "first")).reset_index()
@@ -310,20 +382,28 @@ def _deprivation(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame, areas
                 lo, hi = ci(vt, sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), 0.95)
                 agg.loc[m, "lower_95"], agg.loc[m, "upper_95"] = lo, hi
         agg["imd_edition"] = edition
+        agg["phi"] = [phis[k] for k in zip(agg["measure_id"], agg["year"], agg["period_label"])]
+        agg["lower_95_poisson"], agg["upper_95_poisson"] = agg["lower_95"], agg["upper_95"]
+        agg["lower_95"], agg["upper_95"] = S.scale_interval(agg["rate"], agg["lower_95"], agg["upper_95"], agg["phi"])
+        prop = agg["value_type"] == "proportion"  # a widened proportion never exceeds 100%
+        agg.loc[prop, "upper_95"] = np.minimum(agg.loc[prop, "upper_95"], agg.loc[prop, "multiplier"])
         for (mid, year, pl), g in agg.groupby(["measure_id", "year", "period_label"], sort=True):
             if len(g) < 5:
                 continue
             dec_rows.append(g)
             o = g.sort_values("decile", ascending=False)  # least deprived (10) first
-            r = S.sii_rii(o["numerator"], o["denominator"], float(g["multiplier"].iloc[0]))
+            phi = float(g["phi"].iloc[0])
+            r = S.sii_rii(o["numerator"], o["denominator"], float(g["multiplier"].iloc[0]), phi=phi)
+            r0 = S.sii_rii(o["numerator"], o["denominator"], float(g["multiplier"].iloc[0]))
             ineq_rows.append(dict(measure_id=mid, year=int(year), imd_edition=edition, **r, period_label=pl,
-                                  n_deciles=len(g)))
+                                  n_deciles=len(g), phi=phi, sii_lower_poisson=r0["sii_lower"],
+                                  sii_upper_poisson=r0["sii_upper"]))
     cols = ["measure_id", "year", "imd_edition", "decile", "numerator", "denominator", "rate", "lower_95", "upper_95",
-            "n_areas", "period_label"]
+            "n_areas", "period_label", "phi", "lower_95_poisson", "upper_95_poisson"]
     ctx.put("deprivation_gradient", pd.concat(dec_rows, ignore_index=True)[cols] if dec_rows
             else pd.DataFrame(columns=cols))
     icols = ["measure_id", "year", "imd_edition", "sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper",
-             "period_label", "n_deciles"]
+             "period_label", "n_deciles", "phi", "sii_lower_poisson", "sii_upper_poisson"]
     ctx.put("inequality_indices", pd.DataFrame(ineq_rows, columns=icols))
 
 
@@ -435,7 +515,7 @@ def _ns_text(period, b_un, b_adj, share, ci_a, ci_c) -> str:
 NEIGHBOUR_VARS = {
     "imd2019_score": "IMD 2019 average score of the upper-tier LA (MHCLG File 11; split LAs inherit the county's)",
     "idaci2019_score": "IDACI 2019 average score (share of children 0-15 in income-deprived families)",
-    "log_births": "log of live births (calendar 2022; the denominator of the latest cla_starts_u1_rate row)",
+    "log_births": "log of live births (calendar 2022, ONS; 2023 unitaries as the sum of their districts)",
     "log_density": "log of residents per km² (ONS mid-2020 population, all ages, aggregated to the LA; area of the "
                    "ONS CTYUA December 2023 BSC boundary, geodesic)",
 }
@@ -470,8 +550,8 @@ def _neighbours(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: 
                 out[tgt] = float(sum(values[c] for c in g["component_code"]))
         return out
 
-    births = iv[(iv["measure_id"] == NS_MEASURE) & iv["denominator"].gt(0)].sort_values("year")
-    births = births.drop_duplicates("area_code", keep="last")
+    # live births of calendar 2022 (every LA incl. the Isles of Scilly on its own; 2023 unitaries composed)
+    births = ctx.df("SELECT code AS area_code, births AS denominator FROM stg_births WHERE year = 2022")
     pop = compose(_population_2020(ctx))
     area = compose(_area_km2(ctx))
     frame = pd.DataFrame(index=pd.Index(codes, name="area_code"))

@@ -8,6 +8,7 @@ import pandas as pd
 
 from .. import config
 from ..context import BuildContext
+from ..denominator_notes import age0_note, nearest_births_note
 from ..domain import ENGLAND, FY_YEARS, in_force_sql
 REQUIRES = ("areas", "stg_cla_starts", "stg_births", "stg_age0", "stg_ltla22_utla22")
 PRODUCES = ("area_dfe_codes", "births_denominators")
@@ -17,18 +18,23 @@ class Denominators:
     """Resolve the live-births denominator for an area code in force in DfE year Y (see measure caveats)."""
 
     def __init__(self, ctx: BuildContext):
-        b = ctx.df("SELECT code, year, births FROM stg_births")
+        b = ctx.df("SELECT code, year, births, source_id, note FROM stg_births")
         self.births = {(r.code, int(r.year)): float(r.births) for r in b.itertuples()}
+        self.births_src = {(r.code, int(r.year)): r.source_id for r in b.itertuples()}
+        self.births_note = {(r.code, int(r.year)): r.note for r in b.itertuples() if isinstance(r.note, str)}
         self.births_years = sorted({y for _, y in self.births})
         self.age0 = self._age0(ctx)
+        a = ctx.df("SELECT DISTINCT year, source_id FROM stg_age0")
+        self.age0_src = dict(zip(a["year"].astype(int), a["source_id"]))
         comp = pd.read_csv(config.DATA / "denominator_components.csv", dtype=str)
         self.components = comp.groupby("target_code")["component_code"].apply(list).to_dict()
 
     @staticmethod
     def _age0(ctx: BuildContext) -> dict:
-        a = ctx.df("SELECT code, year, age0 FROM stg_age0")
+        a = ctx.df("SELECT code, year, age0, source_id FROM stg_age0")
         lk = ctx.df("SELECT LTLA22CD, UTLA22CD FROM stg_ltla22_utla22")
-        ut = a.merge(lk, left_on="code", right_on="LTLA22CD")
+        # the Nomis series is by district only: aggregate it to upper tier (the ONS workbooks carry every tier)
+        ut = a[a["source_id"] == "nomis_mye_single_year"].merge(lk, left_on="code", right_on="LTLA22CD")
         ut = ut[ut["UTLA22CD"] != ut["LTLA22CD"]].groupby(["UTLA22CD", "year"], as_index=False)["age0"].sum()
         ut = ut.rename(columns={"UTLA22CD": "code"})
         utla = pd.concat([a[a["code"].isin(set(lk["UTLA22CD"]))], ut], ignore_index=True)
@@ -51,21 +57,30 @@ class Denominators:
             return sum(table[(c, year)] for c in comps)
         return None
 
+    def _births_source(self, code: str, year: int) -> str | None:
+        if (code, year) in self.births_src:
+            return self.births_src[(code, year)]
+        comps = self.components.get(code) or []
+        return next((self.births_src[(c, year)] for c in comps if (c, year) in self.births_src), None)
+
+    def _births_note(self, code: str, year: int) -> str | None:
+        """A note the births row carries (e.g. Cornwall and Isles of Scilly combined), for the rate's note."""
+        n = self.births_note.get((code, year))
+        return f"denominator: {n}" if n else None
+
     def resolve(self, code: str, fy: int) -> tuple[float | None, str, str | None, str | None]:
         """Return (denominator, status, note, source_id)."""
         c = fy - 1
         v = self._compose(self.births, code, c)
         if v is not None:
-            return v, "ok", None, "nomis_births_utla" if c != 2022 or (code, c) in self.births else "ons_births_summary_2022"
+            return v, "ok", self._births_note(code, c), self._births_source(code, c)
         v = self._compose(self.age0, code, c)
         if v is not None:
-            return v, "denominator_fallback", (f"denominator: ONS mid-{c} population aged 0 (live births for {c} "
-                                               f"not available)"), "nomis_mye_single_year"
+            return v, "denominator_fallback", age0_note(c), self.age0_src.get(c, "nomis_mye_single_year")
         for near in sorted(self.births_years, key=lambda y: (abs(y - c), -y)):
             v = self._compose(self.births, code, near)
             if v is not None:
-                return v, "denominator_fallback", (f"denominator: live births {near} (nearest available year; "
-                                                   f"births for {c} not available)"), "nomis_births_utla"
+                return v, "denominator_fallback", nearest_births_note(near, c), self._births_source(code, near)
         return None, "not_available", "no live-births or age-0 denominator on this LA's boundaries", None
 
 
