@@ -8,7 +8,7 @@ from pages._lib import charts, data, fmt, profile_lib, state, ui
 
 ui.guard()
 st.title("Compare areas")
-ps = state.PageState("compare", ('area', 'with'))
+ps = state.PageState("compare", ('area', 'set', 'with'))
 names = data.area_names()
 la_opts = data.la_codes()
 default = state.remembered_area() if state.remembered_area() in la_opts else ""  # else a prompt to choose
@@ -22,21 +22,30 @@ if not area:
             "(or click an area on the Map).", icon="👆")
     ui.stop()
 state.remember_area(area)
-neigh = data.stat_neighbours(area)
-comp = ps.multi("with", "Comparators (add or remove)", [c for c in la_opts if c != area], neigh[:6],
+set_ids = data.comparator_set_ids()
+set_id = ps.choice("set", "Comparator set", set_ids, data.DEFAULT_COMPARATOR_SET, container=c1,
+                   format_func=data.comparator_set_label, what="comparator set") if set_ids else None
+neigh = data.comparators(area, set_id)[:state.MAX_AREAS] if set_id else []
+state.follow_defaults(ps, "with", (area, set_id), neigh)  # a new area (or set) brings its own comparators
+comp = ps.multi("with", "Comparators (add or remove)", [c for c in la_opts if c != area], neigh,
                 format_func=lambda c: names.get(c, c), container=c2, what="comparators")
+state.remember_edit(ps, "with", (area, set_id), neigh, comp)
 ps.show_notices()
 if not neigh:
-    st.caption("Statistical neighbours are not available in this build (statistics step); add comparators by hand.")
+    st.caption(f"{data.comparator_set_label(set_id) if set_id else 'Statistical neighbours'}: none for "
+               f"{names.get(area, area)} in this build (the sets cover English upper-tier LAs; the April 2021 "
+               "edition predates the LAs created in 2023). Choose another set or add comparators by hand.")
 else:
-    st.caption(f"Default comparators: the {min(6, len(neigh))} closest statistical neighbours "
-               f"({', '.join(names.get(c, c) for c in neigh[:6])}).")
+    st.caption(f"Default comparators for {names.get(area, area)}: {data.comparator_set_label(set_id)} — "
+               f"{', '.join(names.get(c, c) for c in neigh)}. {data.comparator_set_description(set_id)}")
 
 info = data.area_info(area)
 latest = data.area_latest(area, with_user=True)
 if latest.empty:
     st.info("No values for this area.")
     ui.stop()
+if set_id and (note := ui.comparator_set_year_note(set_id, latest)):
+    st.caption(note)
 codes = [area, info.get("region_code"), data.ENGLAND, *comp]
 codes = [c for c in dict.fromkeys(codes) if c]
 vals = data.compare(codes, latest)
@@ -65,6 +74,12 @@ if len(vals):
     tab = tab[[c for c in codes if c in tab.columns]]
     tab = tab.loc[data.order_measures(list(tab.index))].fillna("")  # grouped by topic, headline measures first
     tab.columns = [names.get(c, c) for c in tab.columns]
+    grp = data.neighbour_group(area, latest, set_id) if set_id else pd.DataFrame()
+    if len(grp):  # the neighbour-group column: mean and median of the set's neighbours (not of the chips)
+        g = grp.set_index("measure_id")
+        tab.insert(min(3, len(tab.columns)), "Neighbour group: mean / median (neighbours with a value)",
+                   [ui.neighbour_group_cell(g.loc[m], fmt.decimals(data.measure(m))) if m in g.index else ""
+                    for m in tab.index])
     per = latest.set_index("measure_id")["period_label"]
     tab.insert(0, "Period", [per.get(m, "") for m in tab.index])
     tab.insert(1, "Official", ["no — user-supplied" if data.is_user(m) else "yes" for m in tab.index])
@@ -74,7 +89,10 @@ if len(vals):
         st.markdown(ui.userdata.BADGE_MD + " Rows marked ⚠️ are your data (this session only), shown with "
                     "disclosure control; their comparator is your file's own England row where given.")
     st.dataframe(tab, width="stretch")
-    st.caption("Cells: value (95% confidence interval where computed). Suppressed values are never shown.")
+    st.caption("Cells: value (95% confidence interval where computed). Suppressed values are never shown."
+               + (f" Neighbour group: the unweighted mean and median of the {len(neigh)} neighbours in "
+                  f"{data.comparator_set_label(set_id)} at the same period, and how many have a value; "
+                  "suppressed or missing values are left out, never filled." if set_id and neigh else ""))
 
 sp = data.spine(latest)
 rows = latest.merge(sp, on=["measure_id", "year"], how="inner")

@@ -109,6 +109,7 @@ elif sec == "models":
                 st.markdown(findings.summary_paragraph(r))
             st.dataframe(findings.model_table(mm, list(others["period"]), main_only=False), hide_index=True,
                          width="stretch", key="ns_model_table_all")
+        ui.ns_context_section()
 
 elif sec == "oe":
     sm = data.ns_summary()

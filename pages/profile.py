@@ -41,6 +41,22 @@ else:
                  delta_arrow=chip["delta_arrow"], help=chip["help"])
     st.dataframe(profile_lib.latest_table(latest), hide_index=True, width="stretch", key="profile_latest")
 
+st.markdown("### Statistical neighbours")
+nb_set = data.DEFAULT_COMPARATOR_SET if data.comparators(area) else "atlas_model"
+nbrs = data.comparators(area, nb_set)
+if not nbrs:
+    st.info("No statistical neighbours for this area in this build.")
+else:
+    st.markdown(f"{data.comparator_set_label(nb_set)}: " + ", ".join(names.get(c, c) for c in nbrs) + ".")
+    nb_tbl = ui.neighbour_group_table(latest, data.neighbour_group(area, latest, nb_set))
+    if len(nb_tbl):
+        st.dataframe(nb_tbl, hide_index=True, width="stretch", key="profile_neighbours")
+        st.caption("Neighbour group: the unweighted mean and median of the neighbours' values at the same period, "
+                   "and how many of them have a value (suppressed or missing values are left out, never filled). "
+                   "Other comparator sets are on the Compare page.")
+    st.page_link("pages/compare.py", label=f"Compare {info.get('area_name', area)} with its neighbours",
+                 query_params={"area": area, "set": nb_set}, icon="➡️")
+
 st.markdown("### Trend")
 codes = [area, info.get("region_code"), data.ENGLAND]
 ser = data.series(HEAD, [c for c in codes if c])

@@ -25,11 +25,17 @@ def _missing(x) -> bool:
     return x is None or bool(pd.isna(x))
 
 
+def in_force_on(valid_from, valid_to, day) -> bool:
+    """A code is in force on `day` when valid_from <= day <= valid_to (open ends are unbounded).
+    Dates may be date, Timestamp, None or NaT."""
+    d = pd.Timestamp(day)
+    return (_missing(valid_from) or pd.Timestamp(valid_from) <= d) and (_missing(valid_to) or pd.Timestamp(valid_to) >= d)
+
+
 def in_force(valid_from, valid_to, year: int) -> bool:
     """A code is in force in DfE year `year` when it is valid on 1 April `year`-1 (open ends are unbounded).
     Dates may be date, Timestamp, None or NaT."""
-    d = pd.Timestamp(fy_start(year))
-    return (_missing(valid_from) or pd.Timestamp(valid_from) <= d) and (_missing(valid_to) or pd.Timestamp(valid_to) >= d)
+    return in_force_on(valid_from, valid_to, fy_start(year))
 
 
 def in_force_sql(year: int, alias: str = "") -> tuple[str, list]:

@@ -8,7 +8,7 @@ A step is a module in one of the layers below exposing its layer's function and 
 Layers: `pipeline/parsers/<name>.py` `load(ctx)` (raw files -> `stg_*` tables only), `pipeline/reference/<name>.py`
 `build(ctx)` (areas, geometry, services, denominators), `pipeline/marts/<name>.py` `build(ctx)` (indicator rows via
 `ctx.add_indicators`, token `indicators`, plus mart tables), `pipeline/post/<name>.py` `run(ctx)` (reads warehouse
-tables only). A name `table:part` is a token for columns a step adds to a table (e.g. `indicator_values:ci`).
+tables only). A name `table:part` is a token for columns or rows a step adds to a table (e.g. `indicator_values:ci`).
 Modules whose name starts with `_` or is `common` are helpers, not steps.
 
 The build runs steps in topological order: every producer of a name runs before any step requiring it; among steps

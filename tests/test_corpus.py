@@ -48,6 +48,8 @@ PARSER = {
                                  "utla_multiyear")},
     **{s: "services" for s in ("mbu_units", "mbu_geocodes", "mmhs_icb", "utla_icb", "family_hubs",
                                "separation_programmes", "mbu_geocodes_2026")},
+    **{s: "comparators" for s in ("dfe_sn_2025", "dfe_sn_2021", "ons_similar_areas_2026")},
+    **{s: "context" for s in ("dfe_lait_bds", "dfe_lait_dictionary", "ons_els_child_poverty")},
 }
 
 
@@ -331,6 +333,20 @@ CASES = [
      ["unit_id appears twice", "column 'unit_id'", "row {line}", "MBU16"]),
     ("family_hubs_missing_column", "family_hubs", rename_header("utla21cd_matched", "utla_code"),
      ["column 'utla21cd_matched'"]),
+    # comparator sets: DfE statistical neighbours (xlsx), ONS similar areas (CSV)
+    ("dfe_sn_bad_neighbour", "dfe_sn_2025", xlsx_set("LA SN Groups", "SN3", 8, 89, header=3),
+     ["column 'SN3'", "row 12", "'89'", "not a DfE 3-digit LA number"]),
+    ("dfe_sn_wrong_sheet", "dfe_sn_2021", xlsx_rename_sheet("LA SN Groups", "Groups"),
+     ["sheet 'LA SN Groups' not found"]),
+    ("ons_similar_bad_code", "ons_similar_areas_2026", set_cell("5", "Blackpool", start=3),
+     ["column '5'", "row {line}", "not a GSS area code"]),
+    # context: DfE LAIT (Parquet + dictionary), ONS Explore Local Statistics CSV
+    ("lait_truncated", "dfe_lait_bds", truncate, ["cannot read the Parquet file"]),
+    ("lait_dictionary_missing_column", "dfe_lait_dictionary", rename_header("Year_Type", "YearType"),
+     ["column 'Year_Type'", "missing column"]),
+    ("els_bad_period", "ons_els_child_poverty",
+     set_cell("period", "2021", {"indicator": "Children in relative poverty before housing costs"}, 5),
+     ["column 'period'", "row {line}", "financial year"]),
 ]
 
 

@@ -23,6 +23,16 @@ def test_in_force_uses_1_april_before_the_dfe_year_with_any_date_type():
     assert params == [dt.date(2019, 4, 1)] * 2
 
 
+def test_in_force_on_a_date_is_the_same_rule_with_any_reference_day():
+    start, end = dt.date(2019, 4, 1), dt.date(2023, 3, 31)
+    assert D.in_force_on(start, end, dt.date(2019, 7, 1))       # 1 July (calendar-year figures)
+    assert D.in_force_on(start, end, start) and D.in_force_on(start, end, end)  # both ends included
+    assert not D.in_force_on(start, end, dt.date(2019, 3, 31)) and not D.in_force_on(start, end, dt.date(2023, 4, 1))
+    assert D.in_force_on(None, pd.NaT, dt.date(2000, 1, 1))
+    for y in range(2018, 2026):
+        assert D.in_force(start, end, y) == D.in_force_on(start, end, D.fy_start(y))
+
+
 def test_carried_forward_only_to_codes_without_their_own_value():
     succ = pd.DataFrame({"old_code": ["A", "A", "B"], "new_code": ["X", "Y", "Z"]})
     assert [(s.old_code, s.new_code) for s in D.carried_forward({"A", "Y"}, succ)] == [("A", "X")]

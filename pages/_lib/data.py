@@ -602,7 +602,8 @@ def _stat_table(tok: str, table: str, where: str, params: tuple) -> pd.DataFrame
 
 
 _ALLOWED_STAT_TABLES = {"deprivation_gradient", "inequality_indices", "ns_models", "ns_summary", "ns_expected",
-                        "trends", "stat_neighbours", "stat_neighbour_variables", "services_points"}
+                        "trends", "stat_neighbours", "stat_neighbour_variables", "services_points",
+                        "ns_context_models"}
 _ALLOWED_WHERE = {"", "WHERE measure_id = ? AND year = ?", "WHERE measure_id = ?", "WHERE area_code = ?",
                   "WHERE period = ?"}
 
@@ -1013,3 +1014,112 @@ def _level_series(tok: str, measure_id: str, area_type: str) -> pd.DataFrame:
 def level_series(measure_id: str, area_type: str) -> pd.DataFrame:
     """Every year of one official measure for all areas of one type ('la', 'region', 'england')."""
     return _level_series(token(), measure_id, area_type)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# comparator sets (pipeline/marts/comparators.py, pipeline/post/comparators.py): DfE statistical neighbours
+# (default), the April 2021 DfE edition, ONS similar areas (English upper-tier LAs only), the atlas's own model
+DEFAULT_COMPARATOR_SET = "dfe_sn_2025"
+
+
+@st.cache_data(show_spinner=False)
+def _comparator_set_info(tok: str) -> pd.DataFrame:
+    return _df(tok, "SELECT * FROM comparator_set_info")
+
+
+def comparator_set_info() -> pd.DataFrame:
+    """One row per comparator set (set_id, title, short_title, publisher, edition, first_year, last_year,
+    is_default, official, description). Empty when the build has no comparator sets."""
+    if not has_table("comparator_set_info"):
+        return pd.DataFrame(columns=["set_id", "title", "short_title", "description", "is_default", "official"])
+    return _comparator_set_info(token())
+
+
+def comparator_set_ids() -> list[str]:
+    """Set ids in display order: the default (DfE May 2025) first; falls back to the atlas model alone when the
+    build has no comparator tables but has the statistics step's neighbours."""
+    info = comparator_set_info()
+    if info.empty:
+        return ["atlas_model"] if has_table("stat_neighbours") else []
+    order = {"dfe_sn_2025": 0, "dfe_sn_2021": 1, "ons_similar_2026": 2, "atlas_model": 3}
+    return sorted(info["set_id"], key=lambda s: (order.get(s, 9), s))
+
+
+def comparator_set_label(set_id: str) -> str:
+    info = comparator_set_info()
+    row = info[info["set_id"] == set_id]
+    if row.empty:
+        return "Atlas statistical-neighbour model (not an official set)" if set_id == "atlas_model" else str(set_id)
+    return str(row["title"].iloc[0])
+
+
+def comparator_set_description(set_id: str) -> str:
+    info = comparator_set_info()
+    row = info[info["set_id"] == set_id]
+    return "" if row.empty else str(row["description"].iloc[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _comparators(tok: str, code: str, set_id: str) -> pd.DataFrame:
+    return _df(tok, "SELECT neighbour_code, rank, source_rank, closeness, alias_of FROM comparator_sets "
+                    "WHERE area_code = ? AND set_id = ? ORDER BY rank", [code, set_id])
+
+
+def comparator_rows(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> pd.DataFrame:
+    """The set's ranked neighbours of `code` (neighbour_code, rank, source_rank, closeness, alias_of)."""
+    if not code:
+        return pd.DataFrame(columns=["neighbour_code", "rank", "source_rank", "closeness", "alias_of"])
+    if not has_table("comparator_sets"):
+        d = stat_table("stat_neighbours", "WHERE area_code = ?", (code,)) if set_id == "atlas_model" else None
+        if d is None or d.empty:
+            return pd.DataFrame(columns=["neighbour_code", "rank", "source_rank", "closeness", "alias_of"])
+        d = d.sort_values("rank")
+        return d.assign(source_rank=d["rank"], closeness=None, alias_of=None)[
+            ["neighbour_code", "rank", "source_rank", "closeness", "alias_of"]]
+    return _comparators(token(), code, set_id)
+
+
+def comparators(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> list[str]:
+    """The set's neighbours of `code`, closest first (DfE statistical neighbours by default)."""
+    return list(comparator_rows(code, set_id)["neighbour_code"])
+
+
+def area_with_neighbours(code: str, set_id: str = DEFAULT_COMPARATOR_SET) -> list[str]:
+    """Preset for area pickers: this area followed by its statistical neighbours (DfE May 2025 by default)."""
+    return [code, *comparators(code, set_id)] if code else []
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _neighbour_group(tok: str, nbrs: tuple[str, ...], mids: tuple[str, ...], years: tuple[int, ...],
+                     periods: tuple[str, ...]) -> pd.DataFrame:
+    return _df(tok, f"""
+        WITH l AS (SELECT unnest(?::VARCHAR[]) AS measure_id, unnest(?::INTEGER[]) AS year,
+                          unnest(?::VARCHAR[]) AS period_label)
+        SELECT l.measure_id, avg(i.value) AS nb_mean, median(i.value) AS nb_median, count(i.value) AS nb_n
+        FROM l JOIN indicator_values i ON i.measure_id = l.measure_id AND i.year = l.year
+             AND i.period_label = l.period_label
+        WHERE i.area_code IN ({",".join("?" * len(nbrs))}) AND i.status IN ('ok', 'denominator_fallback')
+          AND i.value IS NOT NULL
+        GROUP BY 1""", [list(mids), list(years), list(periods), *nbrs])
+
+
+def neighbour_group(code: str, latest: pd.DataFrame, set_id: str = DEFAULT_COMPARATOR_SET) -> pd.DataFrame:
+    """The neighbour-group row for each measure in `latest` (the focus area's latest values): mean and median of
+    the set's neighbours' values at the same year and period, and how many of them have a value. Suppressed or
+    missing values are left out of the mean and median (never filled) and counted in nb_total only."""
+    cols = ["measure_id", "year", "nb_mean", "nb_median", "nb_n", "nb_total"]
+    nbrs = comparators(code, set_id)
+    official = latest[~latest["measure_id"].map(userdata.is_user)] if len(latest) else latest
+    if not nbrs or official.empty:
+        return pd.DataFrame(columns=cols)
+    g = _neighbour_group(token(), tuple(nbrs), tuple(official["measure_id"]), tuple(int(y) for y in official["year"]),
+                         tuple(str(p) for p in official["period_label"]))
+    out = official[["measure_id", "year"]].merge(g, on="measure_id", how="left")
+    out["nb_n"] = out["nb_n"].fillna(0).astype(int)
+    out["nb_total"] = len(nbrs)
+    return out[cols]
+
+
+def ns_context_models() -> pd.DataFrame | None:
+    """The north–south model with each child and maternal context measure added (pipeline/post/ns_context.py)."""
+    return stat_table("ns_context_models")

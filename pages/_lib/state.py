@@ -177,3 +177,25 @@ def remember_area(code: str | None) -> None:
 
 def remembered_area() -> str | None:
     return st.session_state.get("g_area")
+
+
+def follow_defaults(ps: PageState, key: str, basis: tuple, defaults: Sequence) -> None:
+    """Call before `ps.multi(key, ...)` when that widget's defaults depend on other choices (`basis`, e.g. the
+    selected area and comparator set). When the basis changed since the last run, the widget is reset to the
+    defaults for the new basis, or to the user's own choice for that basis if they edited it earlier in this
+    session. On a page's first run the widget is left to the URL/default logic of `multi` (permalinks)."""
+    wkey = ps._wkey(key)
+    edits = st.session_state.setdefault(f"{wkey}__edits", {})
+    prev = st.session_state.get(f"{wkey}__basis")
+    if prev is not None and prev != basis and wkey in st.session_state:
+        st.session_state[wkey] = list(edits.get(basis, defaults))
+    st.session_state[f"{wkey}__basis"] = basis
+
+
+def remember_edit(ps: PageState, key: str, basis: tuple, defaults: Sequence, value: Sequence) -> None:
+    """Call after `ps.multi(key, ...)`: keep the user's choice for this basis if it differs from the defaults."""
+    edits = st.session_state.setdefault(f"{ps._wkey(key)}__edits", {})
+    if list(value) != list(defaults):
+        edits[basis] = list(value)
+    else:
+        edits.pop(basis, None)

@@ -192,3 +192,64 @@ def print_css() -> None:
       details { display: block; }
     }
     </style>""", unsafe_allow_html=True)
+
+
+def neighbour_group_cell(r, dec: int = 1) -> str:
+    """'mean / median (n of N)' for a neighbour-group row (data.neighbour_group); 'no value (0 of N)' if none."""
+    from . import fmt
+    if not r["nb_n"]:
+        return f"no value (0 of {int(r['nb_total'])})"
+    return f"{fmt.num(r['nb_mean'], dec)} / {fmt.num(r['nb_median'], dec)} ({int(r['nb_n'])} of {int(r['nb_total'])})"
+
+
+def neighbour_group_table(latest: pd.DataFrame, grp: pd.DataFrame) -> pd.DataFrame:
+    """Profile table: this area, its neighbour group (mean, median, count with a value) and England, grouped by
+    topic with the headline measures first, each number at its measure's precision."""
+    from . import fmt
+    t = latest.merge(grp, on=["measure_id", "year"], how="inner")
+    if t.empty:
+        return pd.DataFrame()
+    t = t.set_index("measure_id").loc[data.order_measures(list(t["measure_id"]))].reset_index()
+    dec = [fmt.decimals(data.measure(m)) for m in t["measure_id"]]
+    return pd.DataFrame({
+        "Topic": [data.topic(m) for m in t["measure_id"]],
+        "Measure": t["measure_id"].map(measure_name), "Period": t["period_label"],
+        "This area": [fmt.num(v, d) if s in data.OK_STATUSES else data.STATUS_LABELS.get(s, s)
+                      for v, s, d in zip(t["value"], t["status"], dec)],
+        "Neighbours' mean": [fmt.num(v, d) for v, d in zip(t["nb_mean"], dec)],
+        "Neighbours' median": [fmt.num(v, d) for v, d in zip(t["nb_median"], dec)],
+        "Neighbours with a value": [f"{int(n)} of {int(k)}" for n, k in zip(t["nb_n"], t["nb_total"])],
+        "England": [fmt.num(v, d) for v, d in zip(t["england_value"], dec)]})
+
+
+def ns_context_section() -> None:
+    """North–south page, models view: the model with each context measure added (text first, table alternative)."""
+    d = data.ns_context_models()
+    if d is None or d.empty:
+        return
+    st.markdown("#### Does child and maternal context explain the north–south gradient?")
+    st.markdown("The deprivation-adjusted model (negative binomial, years pooled with year effects) refitted on the "
+                "same local authority-years with and without each context measure. An ecological association "
+                "between area averages, not a cause.")
+    for t in d["text"]:
+        st.markdown(f"- {t}")
+    table_alternative(d.drop(columns=["text"]), "Table: models with context covariates", key="ns_context_table")
+
+
+def comparator_set_year_note(set_id: str, latest: pd.DataFrame) -> str | None:
+    """A note when a comparator set is meant for other years than most of the figures shown (e.g. the April 2021
+    DfE edition, on the LAs of 2021-2023, next to 2024/25 figures)."""
+    info = data.comparator_set_info()
+    row = info[info["set_id"] == set_id]
+    if row.empty or latest.empty:
+        return None
+    first, last = row["first_year"].iloc[0], row["last_year"].iloc[0]
+    years = latest["year"].astype(int)
+    if last == last and last is not None and (years > last).mean() > 0.5:
+        return (f"{row['title'].iloc[0]} is meant for figures up to {int(last) - 1}/{str(int(last))[-2:]}, but most "
+                "figures here are later; neighbours whose LA no longer existed have no value. Trends shows earlier "
+                "years.")
+    if first == first and first is not None and (years < first).mean() > 0.5:
+        return (f"{row['title'].iloc[0]} is meant for figures from {int(first) - 1}/{str(int(first))[-2:]}; most "
+                "figures here are earlier.")
+    return None
