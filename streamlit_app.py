@@ -14,13 +14,13 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._lib import cite, data, rerun, userdata  # noqa: E402
+from pages._lib import cite, data, nav, rerun, state, userdata  # noqa: E402
 
-st.set_page_config(page_title="Infants entering care: LA atlas", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title=nav.APP_NAME, page_icon="🗺️", layout="wide")
 rerun.no_message_cache()
 
 PAGES = [
-    st.Page("pages/map.py", title="Map", url_path="map", default=True),
+    st.Page("pages/map.py", title="Map", url_path="map_home", default=True),
     st.Page("pages/trends.py", title="Trends", url_path="trends"),
     st.Page("pages/north_south.py", title="North–south & deprivation", url_path="north_south"),
     st.Page("pages/compare.py", title="Compare areas", url_path="compare"),
@@ -30,8 +30,11 @@ PAGES = [
     st.Page("pages/downloads.py", title="Data & downloads", url_path="downloads"),
     st.Page("pages/your_data.py", title="Your data", url_path="your_data"),
     st.Page("pages/methods.py", title="Methods & sources", url_path="methods"),
+    # `/map?...` links open the map too (the default page itself is served at the root URL)
+    st.Page("pages/map.py", title="Map", url_path="map", visibility="hidden"),
 ]
 page = st.navigation(PAGES)
+st.set_page_config(page_title=nav.page_title(page.title))
 
 with st.sidebar:
     st.caption("Infants entering care in England (and Wales): a local-authority atlas for policymakers, "
@@ -45,5 +48,9 @@ with st.sidebar:
         st.markdown(userdata.BADGE_MD)
         st.caption(f"User data loaded in this session: {', '.join(userdata.datasets())} (this browser session only).")
 
-cite.run_page(page)  # page.run(), then 'Cite this view' at the foot of the page
+nav.install_css()
+nav.install_history_script()
+state.discard_url()
+with state.url_written_at_end():  # one URL update per run, also when the page stops early (state.stop_page)
+    cite.run_page(page)  # page.run(), then 'Cite this view' at the foot of the page
 rerun.sync_url()  # the URL always ends on this run's view (see pages/_lib/rerun.py)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._lib import charts, data, fmt, profile_lib, state, ui
+from pages._lib import charts, data, fmt, pickers, profile_lib, state, ui
 
 ui.guard()
 st.title("Compare areas")
@@ -14,7 +14,7 @@ la_opts = data.la_codes()
 default = state.remembered_area() if state.remembered_area() in la_opts else ""  # else a prompt to choose
 c1, c2 = st.columns([2, 3])
 area = ps.choice("area", "Local authority", ["", *la_opts], default, container=c1, what="area",
-                 format_func=lambda c: f"{names.get(c, c)} ({c})" if c else "— choose a local authority —")
+                 format_func=lambda c: pickers.area_label(c) if c else "— choose a local authority —")
 if not area:
     ps.drop_param("with")  # comparators belong to a chosen area
     ps.show_notices()
@@ -27,8 +27,9 @@ set_id = ps.choice("set", "Comparator set", set_ids, data.DEFAULT_COMPARATOR_SET
                    format_func=data.comparator_set_label, what="comparator set") if set_ids else None
 neigh = data.comparators(area, set_id)[:state.MAX_AREAS] if set_id else []
 state.follow_defaults(ps, "with", (area, set_id), neigh)  # a new area (or set) brings its own comparators
+pickers.preset_picker(ps, "with", la_opts, area, max_n=state.MAX_AREAS, container=c2, exclude=area)
 comp = ps.multi("with", "Comparators (add or remove)", [c for c in la_opts if c != area], neigh,
-                format_func=lambda c: names.get(c, c), container=c2, what="comparators")
+                format_func=pickers.area_label, container=c2, what="comparators")
 state.remember_edit(ps, "with", (area, set_id), neigh, comp)
 ps.show_notices()
 if not neigh:
@@ -88,7 +89,10 @@ if len(vals):
     if any(data.is_user(m) for m in latest["measure_id"]):
         st.markdown(ui.userdata.BADGE_MD + " Rows marked ⚠️ are your data (this session only), shown with "
                     "disclosure control; their comparator is your file's own England row where given.")
-    st.dataframe(tab, width="stretch")
+    with st.container(key="wide_only"):
+        st.dataframe(tab, width="stretch")
+    with st.container(key="phone_only"):  # on a phone: one short list per measure instead of the wide table
+        st.html(ui.per_measure_list(tab))
     st.caption("Cells: value (95% confidence interval where computed). Suppressed values are never shown."
                + (f" Neighbour group: the unweighted mean and median of the {len(neigh)} neighbours in "
                   f"{data.comparator_set_label(set_id)} at the same period, and how many have a value; "

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import data, export, state, ui
+from pages._lib import data, export, pickers, state, ui
 
 ui.guard()
 st.title("Data & downloads")
-ps = state.PageState("downloads", ('measures', 'levels', 'areas', 'from', 'to'))
+ps = state.PageState("downloads", ('measures', 'levels', 'region', 'areas', 'from', 'to'))
 names = data.area_names()
 m_all = data.measure_ids() + data.user_measure_ids()
 mids = ps.multi("measures", "Measures", m_all, [data.default_measure()], format_func=ui.measure_label, max_n=50,
@@ -15,15 +15,14 @@ mids = ps.multi("measures", "Measures", m_all, [data.default_measure()], format_
 levels = {"la": "Local authorities", "region": "Regions", "england": "England", "country": "Wales (country)"}
 lv = ps.multi("levels", "Area types", list(levels), ["la", "region", "england"], format_func=levels.get, max_n=4,
               what="area types")
-a = data.areas()
-pool = list(a[a["area_type"].isin(lv)].sort_values(["area_type", "area_name"])["area_code"])
-chosen = ps.multi("areas", "Only these areas (leave empty for all of the chosen types)", pool, [],
-                  format_func=lambda c: f"{names.get(c, c)} ({c})", max_n=200, what="areas")
-y0, y1 = data.year_range()
-yrs = list(range(y0, y1 + 1))
 c1, c2 = st.columns(2)
-ya = ps.choice("from", "From year", yrs, y0, container=c1, what="start year")
-yb = ps.choice("to", "To year", yrs, y1, container=c2, what="end year")
+region = ps.choice("region", "Region", [""] + pickers.region_options(), "", container=c1, what="region",
+                   format_func=lambda c: "All regions" if c == "" else names.get(c, c))
+pool = pickers.download_pool(lv, region)
+y0, y1 = pickers.year_bounds(mids)
+ya, yb = ps.int_range("from", "to", "Years", y0, y1, container=c2, what="year")
+chosen = ps.multi("areas", "Only these areas (leave empty for all areas of the chosen types and region)", pool, [],
+                  format_func=pickers.area_label, max_n=200, what="areas")
 ps.show_notices()
 user_mids = [m for m in mids if data.is_user(m)]
 for m in user_mids:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import areas, charts, data, findings, fmt, state, ui
+from pages._lib import areas, charts, data, findings, fmt, pickers, state, ui
 
 ui.guard()
 st.title("Map")
@@ -80,7 +80,7 @@ area_opts = [""] + list(df.sort_values("area_name")["area_code"])
 if level == "la":  # an area not in force this year: say so, name its predecessor/successor (never drop it silently)
     areas.keep_area(ps, "area", year, period, area_opts)
 sel = ps.choice("area", "Selected area (keyboard alternative to clicking the map)", area_opts, "",
-                format_func=lambda c: "— none —" if c == "" else f"{names.get(c, c)} ({c})", what="area")
+                format_func=lambda c: "— none —" if c == "" else pickers.area_label(c), what="area")
 ps.show_notices()
 if sel:
     state.remember_area(sel)

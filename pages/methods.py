@@ -8,7 +8,8 @@ from pages._lib import data, fmt, state, ui
 ui.guard()
 st.title("Methods & sources")
 ps = state.PageState("methods", ('tab',))
-tabs = {"measures": "Measures", "sources": "Sources", "build": "Build information", "approach": "Approach"}
+tabs = {"measures": "Measures", "sources": "Sources", "build": "Build information", "approach": "Approach",
+        "accessibility": "Accessibility"}
 tab = ps.choice("tab", "Section", list(tabs), "measures", format_func=tabs.get, widget="radio", horizontal=True,
                 what="section")
 ps.show_notices()
@@ -61,6 +62,8 @@ elif tab == "build":
     st.markdown("**Tables in this build**")
     st.dataframe(data.table_counts(), hide_index=True, key="methods_tables")
     st.markdown("Source checksums (SHA-256) are in the *Sources* section.")
+elif tab == "accessibility":
+    st.markdown(ui.accessibility_statement())
 else:
     st.markdown("""
 - **Years.** DfE figures are for years ending 31 March (2020 = April 2019 to March 2020); a DfE year uses the local

@@ -13,7 +13,7 @@ ps = state.PageState("newborns", ("definition", "extract", "year"))
 ref = nb.load()
 if ref is None:
     ui.not_in_build("The newborns page", "the `reference_figures` table (seeds in data/seeds/care/)")
-    st.stop()
+    ui.stop()
 figs, classes, parts = ref
 
 st.markdown(
@@ -169,7 +169,7 @@ if not mids:
     st.caption("No newborn extract is loaded in this session: the LA newborn map, funnel plot and comparison with "
                "infant care starts appear here once one is (upload it on the Your data page, or tick a dataset "
                "imported with `atlas import` there).")
-    st.stop()
+    ui.stop()
 
 st.subheader("Your newborn extract by local authority")
 st.markdown(userdata.BADGE_MD)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, fmt, profile_lib, services_view, state, ui
+from pages._lib import charts, data, fmt, pickers, profile_lib, services_view, state, ui
 
 ui.guard()
 ui.print_css()
@@ -12,7 +12,7 @@ names = data.area_names()
 la_opts = data.la_codes()
 default = state.remembered_area() if state.remembered_area() in la_opts else ""  # else a prompt to choose
 area = ps.choice("area", "Local authority", ["", *la_opts], default, what="area",
-                 format_func=lambda c: f"{names.get(c, c)} ({c})" if c else "— choose a local authority —")
+                 format_func=lambda c: pickers.area_label(c) if c else "— choose a local authority —")
 ps.show_notices()
 if not area:
     st.title("Area profile")

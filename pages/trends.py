@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._lib import charts, data, findings, state, ui
+from pages._lib import charts, data, findings, pickers, state, ui
 
 ui.guard()
 st.title("Trends")
@@ -19,8 +19,9 @@ meta = data.measure(mid)
 unit = meta.get("unit", "")
 la_opts = data.la_codes()
 default_la = [state.remembered_area()] if state.remembered_area() in la_opts else []  # else a prompt to choose
+pickers.preset_picker(ps, "areas", la_opts, None, max_n=state.MAX_AREAS, container=c2)
 sel = ps.multi("areas", "Local authorities (up to 12)", la_opts, default_la, shared="areas",
-               format_func=lambda c: names.get(c, c), container=c2, what="areas")
+               format_func=pickers.area_label, container=c2, what="areas")
 c3, c4 = st.columns([2, 3])
 view = ps.choice("view", "View", ["areas", "regions"], "areas", widget="radio", horizontal=True, container=c3,
                  format_func={"areas": "Selected areas vs region and England",

@@ -70,7 +70,17 @@ def cmd_up(args) -> int:
         return 0
     cmd = [sys.executable, "-m", "streamlit", "run", str(config.ROOT / "streamlit_app.py"),
            "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    return subprocess.call(cmd)
+    proc = subprocess.Popen(cmd)
+    try:
+        # pre-warm: one headless session runs the map page as soon as the server answers (caches the first figure)
+        from .prewarm import prewarm
+        took = prewarm(f"http://127.0.0.1:{args.port}", proc=proc)
+        if took is not None:
+            print(f"app pre-warmed in {took:.1f} s")
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        return proc.wait()
 
 
 def cmd_import(args) -> int:

@@ -105,6 +105,26 @@ def _customdata(d: pd.DataFrame):
     return d[_HOVER_COLS].to_numpy(dtype=object)
 
 
+MAP_INK = "#1b1e24"  # text on the map's white background (the "white-bg" style is white in both themes)
+
+
+def ink(muted: bool = False) -> str:
+    """The colour of black-on-white chart ink in the viewer's theme (light text in dark mode), so England lines,
+    reference ticks and trend lines stay visible in both (contrast >= 4.5:1 for the ink, >= 3:1 muted)."""
+    try:
+        dark = getattr(st.context.theme, "type", None) == "dark"
+    except Exception:
+        dark = False
+    if dark:
+        return "#a9adb5" if muted else "#f0f2f6"
+    return "#595959" if muted else "#000000"
+
+
+def palette() -> list[str]:
+    """Okabe-Ito colours for areas/regions, with its black swapped for the theme's ink (visible in dark mode)."""
+    return [ink() if c == "#000000" else c for c in OKABE_ITO]
+
+
 def choropleth(df: pd.DataFrame, layer: dict, *, mode: str = "continuous", title: str = "", unit: str = "",
                label_points: pd.DataFrame | None = None, height: int = 620, color_col: str = "value",
                scale=None, midpoint=None) -> go.Figure:
@@ -165,8 +185,8 @@ def choropleth(df: pd.DataFrame, layer: dict, *, mode: str = "continuous", title
     fig.update_layout(map=dict(style="white-bg", center=layer["center"], zoom=layer["zoom"]),
                       margin=dict(l=0, r=0, t=30 if title else 0, b=0), height=height, title=title or None,
                       legend=dict(orientation="v", yanchor="top", y=0.99, xanchor="left", x=0.01,
-                                  bgcolor="rgba(255,255,255,0.85)"),
-                      clickmode="event+select", uirevision="map")
+                                  bgcolor="rgba(255,255,255,0.85)", font=dict(color=MAP_INK)),
+                      clickmode="event+select", uirevision="map", meta={"fit_bounds": layer.get("bounds")})
     return fig
 
 
@@ -236,7 +256,7 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
     for i, name in enumerate(areas):
         d = df[df["area_name"] == name].sort_values("year")
         atype = d["area_type"].iloc[0]
-        colour = "#000000" if atype == "england" else OKABE_ITO[i % len(OKABE_ITO)]
+        colour = ink() if atype == "england" else palette()[i % len(OKABE_ITO)]
         colour_of[str(d["area_code"].iloc[0])] = (i, colour)
         if show_ci and "lower_95" in d and d["lower_95"].notna().any():
             c = d[d["lower_95"].notna()]
@@ -262,7 +282,7 @@ def trend(df: pd.DataFrame, breaks: pd.DataFrame | None = None, unit: str = "", 
         for yr, g in breaks.groupby("from_year"):
             x = int(yr) + 0.5  # change on 1 April of from_year: first DfE year on new codes is from_year + 1
             label = "; ".join(sorted(set(f"{r.old_name} → {r.new_name}" for r in g.itertuples())))[:80]
-            fig.add_vline(x=x, line_dash="longdash", line_color="#555555")
+            fig.add_vline(x=x, line_dash="longdash", line_color=ink(muted=True))
             fig.add_annotation(x=x, y=1.0, yref="paper", text=f"Reorganisation {int(yr)}", hovertext=label,
                                showarrow=False, textangle=-90, xanchor="right", yanchor="top", font=dict(size=10))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis_title=unit,
@@ -282,7 +302,7 @@ def _continuity_traces(fig: go.Figure, df: pd.DataFrame, cont: pd.DataFrame, col
                        unit: str, show_ci: bool) -> None:
     for j, (code, c) in enumerate(cont.groupby("area_code", sort=False)):
         c = c.sort_values("year")
-        i, colour = colour_of.get(code, (n_areas + j, OKABE_ITO[(n_areas + j) % len(OKABE_ITO)]))
+        i, colour = colour_of.get(code, (n_areas + j, palette()[(n_areas + j) % len(OKABE_ITO)]))
         label = str(c["label"].iloc[0])
         if show_ci and c["lower_95"].notna().any():
             ci = c[c["lower_95"].notna()]
@@ -340,12 +360,14 @@ def scatter(df: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, size: st
         d[size] = d[size].fillna(d[size].median() if d[size].notna().any() else 1).clip(lower=1)
     regions = sorted(d["region_name"].dropna().unique())
     fig = px.scatter(d, x=x, y=y, size=size if size in d else None, color="region_name", symbol="region_name",
-                     color_discrete_sequence=OKABE_ITO, symbol_sequence=SYMBOLS,
+                     color_discrete_sequence=palette(), symbol_sequence=SYMBOLS,
                      category_orders={"region_name": regions}, hover_name="area_name",
                      labels={x: xlabel, y: ylabel, "region_name": "Region", "births": "Live births"},
                      trendline="ols" if trendline and len(d) > 3 else None, trendline_scope="overall",
-                     trendline_color_override="#000000", size_max=22, height=520)
-    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
+                     trendline_color_override=ink(), size_max=22, height=520)
+    # legend below the plot: on a phone a side legend would squeeze the plot to nothing
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0))
     return fig
 
 
@@ -373,10 +395,10 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, target: float | None, uni
             lo, hi = f"lower_{lev}", f"upper_{lev}"
         for col, show in ((lo, True), (hi, False)):
             fig.add_trace(go.Scatter(x=limits["denominator"], y=limits[col], mode="lines", name=name,
-                                     line=dict(color="#555555", dash=dash, width=1), showlegend=show,
+                                     line=dict(color=ink(muted=True), dash=dash, width=1), showlegend=show,
                                      legendgroup=name, hoverinfo="skip"))
     if target is not None:
-        fig.add_hline(y=target, line_color="#000000", annotation_text=f"England {fmt(target)}")
+        fig.add_hline(y=target, line_color=ink(), annotation_text=f"England {fmt(target)}")
     flag = points.get("flag_od_95" if od else "flag_95", pd.Series([None] * len(points)))
     sym = flag.map(lambda f: {"high": "triangle-up", "higher": "triangle-up", "low": "triangle-down",
                           "lower": "triangle-down"}.get(str(f).lower(), "circle"))
@@ -411,7 +433,7 @@ def spine(rows: pd.DataFrame) -> go.Figure:
                              showlegend=False, hoverinfo="skip", width=0.5))
         if r.england_value is not None and not pd.isna(r.england_value):
             fig.add_trace(go.Scatter(x=[pos(r.england_value)], y=[r.short_title], mode="markers", showlegend=False,
-                                     marker=dict(symbol="line-ns-open", size=18, color="#000000"),
+                                     marker=dict(symbol="line-ns-open", size=18, color=ink()),
                                      hovertemplate=f"England {fmt(r.england_value)}<extra></extra>"))
         if r.value is not None and not pd.isna(r.value):
             s = SIG_SYMBOL.get(r.sig_england_95, "◆") if isinstance(r.sig_england_95, str) else "◆"

@@ -77,7 +77,8 @@ def _params() -> dict[str, str]:
     ps = getattr(_local, "ps", None)
     out = {}
     try:
-        out = {k: st.query_params.get(k) for k in st.query_params.keys()}
+        pending = st.session_state.get("_url_pending")  # this run's URL, written at its end (state.flush_url)
+        out = dict(pending) if pending is not None else {k: st.query_params.get(k) for k in st.query_params.keys()}
     except Exception:  # pragma: no cover - defensive
         pass
     if ps is not None:

@@ -500,7 +500,8 @@ def _layer(tok: str, layer_id: str) -> dict | None:
     span = max(lon1 - lon0, (lat1 - lat0) * 1.6, 1e-6)
     zoom = max(0.0, min(12.0, math.log2(360 / span) + 0.15))
     return {"layer_id": layer_id, "geojson": gj, "codes": codes,
-            "center": {"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2}, "zoom": zoom}
+            "center": {"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2}, "zoom": zoom,
+            "bounds": [[lon0, lat0], [lon1, lat1]]}
 
 
 @st.cache_data(show_spinner=False)
@@ -526,7 +527,9 @@ def _merged(tok: str, layer_ids: tuple[str, ...]) -> dict | None:
     lats = [p["center"]["lat"] for p in parts]
     return {"layer_id": "+".join(layer_ids), "geojson": gj, "codes": set().union(*(p["codes"] for p in parts)),
             "center": {"lon": sum(lons) / len(lons), "lat": sum(lats) / len(lats)},
-            "zoom": min(p["zoom"] for p in parts)}
+            "zoom": min(p["zoom"] for p in parts),
+            "bounds": [[min(p["bounds"][0][0] for p in parts), min(p["bounds"][0][1] for p in parts)],
+                       [max(p["bounds"][1][0] for p in parts), max(p["bounds"][1][1] for p in parts)]]}
 
 
 def layer_for(year: int, level: str = "la", countries: tuple[str, ...] = ("England",)) -> dict | None:

@@ -6,6 +6,7 @@ injection strings) fall back to the default and a visible notice says so; they n
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any, Callable, Sequence
 
@@ -15,6 +16,82 @@ from . import cite
 
 MAX_PARAM_LEN = 300
 MAX_AREAS = 12
+_PENDING = "_url_pending"
+_LAST = "_url_last"  # page -> the parameters this session last wrote for it
+
+
+def _pending() -> dict:
+    return st.session_state.setdefault(_PENDING, {})
+
+
+def discard_url() -> None:
+    """Forget URL parameters collected by an interrupted run (call before a page runs)."""
+    st.session_state.pop(_PENDING, None)
+    st.session_state.pop(_PENDING + "_orig", None)
+    st.session_state.pop(_PENDING + "_page", None)
+
+
+def flush_url() -> None:
+    """Write this run's URL parameters in one update (call after the page has run). No update when unchanged."""
+    pend = st.session_state.pop(_PENDING, None)
+    if pend is None:
+        return
+    orig = st.session_state.pop(_PENDING + "_orig", set())
+    pend = {k: v for k, v in pend.items() if v is not None}
+    current = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    # keep parameters other code wrote directly during this run
+    pend.update({k: v for k, v in current.items() if k not in orig and k not in pend})
+    page = st.session_state.pop(_PENDING + "_page", None)
+    if page:
+        st.session_state.setdefault(_LAST, {})[page] = dict(pend)
+    if pend == current:
+        return
+    if not st.session_state.get(_LAST + "_first_done"):
+        # the session's first run (a page just opened): replace the address instead of adding an entry, so Back
+        # leaves the page in one press
+        st.session_state[_LAST + "_first_done"] = True
+        if _replace_silently(pend):
+            return
+    st.query_params.from_dict(pend)
+
+
+@contextlib.contextmanager
+def url_written_at_end():
+    """Run a page, then write its URL parameters (flush_url) if it finished. Not when the run was interrupted by a
+    newer one (its parameters would be a half-written view); a page that ends early calls stop_page()."""
+    yield
+    flush_url()
+
+
+def stop_page() -> None:
+    """st.stop() for pages with URL parameters: the "Cite this view" line and the URL first (nothing can be sent
+    after a stop)."""
+    cite.render_current()
+    flush_url()
+    st.stop()
+
+
+def _replace_silently(params: dict) -> bool:
+    """Set the server's query parameters without a page-info message and replace the browser's address with a
+    script (history.replaceState). False if Streamlit's internals are not as expected."""
+    import json
+    from urllib.parse import urlencode
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.runtime.state.session_state_proxy import get_session_state
+        ctx = get_script_run_ctx()
+        with get_session_state().query_params() as qp:
+            qp.clear_with_no_forward_msg(preserve_embed=True)
+            for k, v in params.items():
+                qp.set_with_no_forward_msg(k, v)
+        qs = urlencode(params)
+        if ctx is not None:
+            ctx.query_string = qs
+    except Exception:
+        return False
+    st.html("<script>window.history.replaceState(window.history.state, '', window.location.pathname + "
+            f"({json.dumps('?' + qs if qs else '')}));</script>", unsafe_allow_javascript=True)
+    return True
 
 
 def _display(raw: str) -> str:
@@ -44,9 +121,16 @@ class PageState:
         dropped so the URL always describes exactly this view."""
         self.page = page
         keys = keys and (*keys, cite.PARAM)  # every permalink also carries the build id (cite.py)
-        if keys:
-            for k in [k for k in st.query_params.keys() if k not in keys]:
-                del st.query_params[k]
+        # URL parameters are collected during the run and written once at its end (flush_url): one browser-history
+        # entry per user action
+        pend = {k: st.query_params.get(k) for k in st.query_params.keys() if not keys or k in keys}
+        st.session_state[_PENDING] = pend
+        st.session_state[_PENDING + "_orig"] = set(st.query_params.keys())
+        st.session_state[_PENDING + "_page"] = page
+        # parameters changed from outside since this page last wrote them (Back/Forward, a link): the URL wins
+        last = st.session_state.get(_LAST, {}).get(page)
+        self._last = last or {}
+        self._changed = {k for k in pend if pend[k] != last.get(k)} if last is not None else set()
         self.notices: list[str] = []
         self._box = st.container()
         self.written: dict[str, str] = {}
@@ -54,6 +138,18 @@ class PageState:
         cite.on_page(self)
 
     # -- helpers -------------------------------------------------------------------------------------------------
+    def _url_moved(self, wkey: str, *keys: str) -> bool:
+        """True when the URL changed from outside (Back/Forward, a link) for these parameters while the widget
+        still holds the value this page last wrote, i.e. the user did not change it in this rerun (a widget the
+        user has just changed wins over an address the browser had not updated yet)."""
+        if not (set(keys) & self._changed) or wkey not in st.session_state:
+            return False
+        cur = st.session_state[wkey]
+        if len(keys) == 1:
+            cur = [cur]
+        parts = [",".join(map(str, c)) if isinstance(c, (list, tuple)) else str(c) for c in cur]
+        return parts == [self._last.get(k) for k in keys]
+
     def _raw(self, key: str) -> str | None:
         try:
             v = st.query_params.get(key)
@@ -72,12 +168,10 @@ class PageState:
     def set_param(self, key: str, value: Any) -> None:
         v = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
         self.written[key] = v
-        if st.query_params.get(key) != v:
-            st.query_params[key] = v
+        _pending()[key] = v
 
     def drop_param(self, key: str) -> None:
-        if key in st.query_params:
-            del st.query_params[key]
+        _pending().pop(key, None)
 
     # -- single choice -------------------------------------------------------------------------------------------
     def choice(self, key: str, label: str, options: Sequence, default: Any = None, *,
@@ -91,7 +185,7 @@ class PageState:
             default = options[0]
         wkey = self._wkey(key)
         by_str = {str(o): o for o in options}
-        if wkey not in st.session_state:
+        if wkey not in st.session_state or self._url_moved(wkey, key):
             raw = self._raw(key)
             val = None
             if raw is not None:
@@ -111,6 +205,7 @@ class PageState:
         elif widget == "select_slider" and len(options) > 1:
             val = c.select_slider(label, options, key=wkey, format_func=format_func, **kw)
         else:
+            kw.setdefault("filter_mode", "contains")
             val = c.selectbox(label, options, key=wkey, format_func=format_func, **kw)
         self.set_param(key, val)
         if shared:
@@ -126,7 +221,7 @@ class PageState:
         by_str = {str(o): o for o in options}
         default = [d for d in default if d in by_str.values()][:max_n]
         wkey = self._wkey(key)
-        if wkey not in st.session_state:
+        if wkey not in st.session_state or self._url_moved(wkey, key):
             raw = self._raw(key)
             val: list | None = None
             if raw is not None:
@@ -150,11 +245,57 @@ class PageState:
         else:
             st.session_state[wkey] = [v for v in st.session_state[wkey] if v in options]
         c = container or st
+        # exact substring matching; no "select all" (Enter adds one option, never every match)
+        kw.setdefault("filter_mode", "contains")
+        kw.setdefault("select_all", False)
         val = c.multiselect(label, options, key=wkey, format_func=format_func, max_selections=max_n, **kw)
         self.set_param(key, val)
         if shared:
             st.session_state[f"g_{shared}"] = val
         return val
+
+    # -- a range of whole numbers (years) ------------------------------------------------------------------------
+    def int_range(self, key_from: str, key_to: str, label: str, lo: int, hi: int, *, container=None,
+                  what: str = "years", **kw) -> tuple[int, int]:
+        """A range slider whose ends live in two URL parameters (e.g. from=2015&to=2025)."""
+        lo, hi = int(lo), int(hi)
+        if lo >= hi:
+            self.set_param(key_from, lo)
+            self.set_param(key_to, hi)
+            return lo, hi
+        wkey = self._wkey(f"{key_from}_{key_to}")
+        cur = st.session_state.get(wkey)
+        if wkey not in st.session_state or self._url_moved(wkey, key_from, key_to):
+            ends = []
+            for k, dflt in ((key_from, lo), (key_to, hi)):
+                raw = self._raw(k)
+                v = dflt
+                if raw is not None:
+                    try:
+                        v = int(raw)
+                    except ValueError:
+                        v = None
+                    if v is None:
+                        self.notice(f"The link's {what} “{_display(raw)}” is not recognised; showing {dflt} instead.")
+                        v = dflt
+                    elif not lo <= v <= hi:
+                        self.notice(f"The link's {what} “{_display(raw)}” is not recognised (outside the years "
+                                    f"with data, {lo}–{hi}); showing {dflt} instead.")
+                        v = dflt
+                ends.append(v)
+            st.session_state[wkey] = (min(ends), max(ends))
+        else:
+            try:
+                a, b = (int(x) for x in cur)
+            except Exception:
+                a, b = lo, hi
+            a, b = max(lo, min(a, hi)), max(lo, min(b, hi))
+            st.session_state[wkey] = (min(a, b), max(a, b))
+        c = container or st
+        a, b = c.slider(label, min_value=lo, max_value=hi, step=1, key=wkey, **kw)
+        self.set_param(key_from, a)
+        self.set_param(key_to, b)
+        return int(a), int(b)
 
     def show_notices(self) -> None:
         """Render the collected notices at the top of the page (call once, after the widgets)."""

@@ -32,10 +32,10 @@ def guard() -> None:
 
 
 def stop() -> None:
-    """st.stop() for a page that has nothing more to show, keeping the "Cite this view" line at its foot."""
-    from . import cite
-    cite.render_current()
-    st.stop()
+    """st.stop() for a page that has nothing more to show, keeping the "Cite this view" line at its foot and
+    writing the page's URL first (state.stop_page)."""
+    from . import state
+    state.stop_page()
 
 
 def user_badge(mid: str, where: str = "") -> bool:
@@ -253,3 +253,28 @@ def comparator_set_year_note(set_id: str, latest: pd.DataFrame) -> str | None:
         return (f"{row['title'].iloc[0]} is meant for figures from {int(first) - 1}/{str(int(first))[-2:]}; most "
                 "figures here are earlier.")
     return None
+
+
+def accessibility_statement() -> str:
+    """The accessibility statement (docs/accessibility.md, shown on the Methods page)."""
+    from pathlib import Path
+    p = Path(__file__).resolve().parents[2] / "docs" / "accessibility.md"
+    return p.read_text(encoding="utf-8") if p.exists() else "The accessibility statement is in docs/accessibility.md."
+
+
+def per_measure_list(tab: pd.DataFrame) -> str:
+    """A wide measures × areas table as HTML, one block per measure (readable on a phone): the measure with its
+    period as a heading line, then one list item per area. Same cells as the table it replaces."""
+    import html
+    lead = [c for c in tab.columns if str(c) in ("Period", "Official")]
+    areas = [c for c in tab.columns if c not in lead]
+
+    def esc(v) -> str:
+        s = "" if v is None or (isinstance(v, float) and v != v) else str(v)
+        return html.escape(s) or "–"
+    out = []
+    for measure, row in tab.iterrows():
+        period = esc(row["Period"]) if "Period" in lead else "–"
+        out.append(f"<p><strong>{esc(measure)}</strong>{f' ({period})' if period != '–' else ''}</p><ul>"
+                   + "".join(f"<li>{esc(a)}: {esc(row[a])}</li>" for a in areas) + "</ul>")
+    return "\n".join(out)
