@@ -63,7 +63,7 @@ def test_area_pickers_match_substrings_without_select_all(app):
     ms = at.multiselect(key="w_trends_areas")
     assert ms.proto.select_all == 0  # no "select all": Enter adds one option, never every match
     fm = ms.proto.filter_mode
-    at2 = app("compare")
+    at2 = app("compare", area="E06000009")  # the comparators picker appears once an area is chosen
     assert at2.selectbox(key="w_compare_area").proto.filter_mode == fm
     assert at2.multiselect(key="w_compare_with").proto.select_all == 0
     at3 = app("downloads")

@@ -2,6 +2,8 @@
 chips, the table and the URL (one browser, the same Streamlit server fixture as tests/test_browser.py)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.test_browser import TIMEOUT_MS, _url_param, browser, goto, no_exception, page, server, wait_idle  # noqa: F401
@@ -17,7 +19,7 @@ def test_compare_area_change_brings_the_new_areas_neighbours(server, page):  # n
     assert first and first != BLACKPOOL_SN
     page.locator('[data-testid="stSelectbox"]').first.click()
     page.keyboard.type("Blackpool")
-    page.get_by_role("option", name="Blackpool (E06000009)").first.click()
+    page.get_by_role("option", name=re.compile(r"^Blackpool · E06000009")).first.click()
     wait_idle(page)
     page.wait_for_function("() => location.search.includes('area=E06000009')", timeout=TIMEOUT_MS)
     no_exception(page)
