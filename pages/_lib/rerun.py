@@ -15,8 +15,6 @@ Map's year slider:
 """
 from __future__ import annotations
 
-import streamlit as st
-
 NEVER = 1e15  # bytes: no message is this large, so none is cached
 
 
