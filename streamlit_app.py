@@ -53,4 +53,3 @@ nav.install_history_script()
 state.discard_url()
 with state.url_written_at_end():  # one URL update per run, also when the page stops early (state.stop_page)
     cite.run_page(page)  # page.run(), then 'Cite this view' at the foot of the page
-rerun.sync_url()  # the URL always ends on this run's view (see pages/_lib/rerun.py)

@@ -1,21 +1,17 @@
-"""`atlas build`: staging -> marts -> post-processing, written atomically to data/atlas.duckdb.
+"""`atlas build`: staging -> reference -> marts -> post-processing, written atomically to data/atlas.duckdb.
 
-Phases (modules are discovered by name, so adding a source or a step needs no edit here):
-1. staging: every `pipeline/parsers/<name>.py` exposing `load(ctx)` (geography first, then by name);
-2. marts:   every `pipeline/marts/<name>.py` exposing `build(ctx)` (foundation first, then by name);
-   their rows are validated and written to `indicator_values`, the registry to `measures`;
-3. post:    every `pipeline/post/<name>.py` exposing `run(ctx)`, ordered by its `ORDER` (geometry, services,
-   statistics...), which may add tables or columns (never remove);
-4. `sources` and `build_info`.
+Steps are discovered by module (pipeline/steps.py): parsers `load(ctx)` write `stg_*` tables; reference steps
+`build(ctx)` write areas, geometry, services and denominators; marts `build(ctx)` queue indicator rows (validated and
+written to `indicator_values` with the registry as `measures` by the built-in step below); post steps `run(ctx)` add
+tables or columns (never remove). Each declares REQUIRES / PRODUCES and the build runs them in topological order, so
+adding a source or a step needs no edit here. Then `sources` and `build_info`.
 The warehouse is built in a temporary file next to the target and moved into place with os.replace, so a
 failed or killed build leaves the previous warehouse untouched.
 """
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
-import pkgutil
 import subprocess
 import sys
 import time
@@ -28,23 +24,47 @@ import pandas as pd
 from . import config
 from . import manifest
 from .context import BuildContext
+from .domain import HAS_VALUE, check_rates
 from .errors import ValidationError
 from .fetch import FetchReport, fetch, sha256_file
 from .fingerprint import code_fingerprint, fingerprint, stored_fingerprint  # noqa: F401 (re-exported)
 from .marts.common import IV_COLS, STATUSES
 from .registry import load_measures, load_sources
+from . import steps as steps_mod
+from .steps import Step
 
-FIRST_PARSERS = ["geography"]
-FIRST_MARTS = ["foundation"]
+INDICATORS = Step("build.indicator_values", "build", None, ("indicators", "areas"), ("indicator_values", "measures"))
 
 
-def _modules(package: str, attr: str, first: list[str]) -> list:
-    pkg = importlib.import_module(package)
-    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")
-                   and m.name != "common")
-    ordered = [n for n in first if n in names] + [n for n in names if n not in first]
-    mods = [importlib.import_module(f"{package}.{n}") for n in ordered]
-    return [m for m in mods if hasattr(m, attr)]
+def build_steps(only: list[str] | None = None) -> list[Step]:
+    """Every step in the order the build runs them (with `only`: those steps and the steps they need)."""
+    return steps_mod.plan([*steps_mod.discover(), INDICATORS], only)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def _run_step(step: Step, ctx: BuildContext, measures: list[dict]) -> None:
+    before = _tables(ctx.con)
+    if step is INDICATORS:
+        _indicator_values(ctx, measures)
+    else:
+        step.run(ctx)
+    extra = sorted(_tables(ctx.con) - before - step.tables)
+    if extra:
+        raise ValidationError(f"build step {step.name} wrote {extra} without declaring them in PRODUCES")
+
+
+def _indicator_values(ctx: BuildContext, measures: list[dict]) -> None:
+    iv = pd.concat(ctx.indicator_frames, ignore_index=True)[IV_COLS]
+    iv["year"] = iv["year"].astype(int)
+    for c in ("value", "numerator", "denominator"):
+        iv[c] = pd.to_numeric(iv[c], errors="coerce").astype(float)
+    validate_indicators(iv, ctx, measures)
+    iv = iv.sort_values(["measure_id", "area_code", "year"]).reset_index(drop=True)
+    ctx.put("indicator_values", iv)
+    ctx.put("measures", _measures_table(measures, iv))
 
 
 def code_version() -> str:
@@ -85,7 +105,7 @@ def validate_indicators(iv: pd.DataFrame, ctx: BuildContext, measures: list[dict
         r = iv[dup].iloc[0]
         raise ValidationError(f"two values for {r['measure_id']} {r['area_code']} {r['period_label']} "
                               f"(sources {sorted(set(iv[dup & (iv['area_code'] == r['area_code'])]['source_id'].astype(str)))})")
-    has_value = iv["status"].isin(["ok", "denominator_fallback"])
+    has_value = iv["status"].isin(HAS_VALUE)
     bad = iv[has_value & iv["value"].isna()]
     if len(bad):
         r = bad.iloc[0]
@@ -94,10 +114,11 @@ def validate_indicators(iv: pd.DataFrame, ctx: BuildContext, measures: list[dict
     if len(bad):
         r = bad.iloc[0]
         raise ValidationError(f"{r['measure_id']} {r['area_code']} {r['year']}: status {r['status']} but a value is set")
+    check_rates(iv, measures)
 
 
 def _measures_table(measures: list[dict], iv: pd.DataFrame) -> pd.DataFrame:
-    ok = iv[iv["status"].isin(["ok", "denominator_fallback"])]
+    ok = iv[iv["status"].isin(HAS_VALUE)]
     yrs = ok.groupby("measure_id")["year"].agg(["min", "max"])
     rows = []
     for m in measures:
@@ -125,8 +146,12 @@ def _cleanup_stale(target: Path) -> None:
 
 
 def build(out: Path | None = None, raw: Path | None = None, mirror: Path | None = None,
-          progress: bool = True, fetch_report: FetchReport | None = None) -> BuildResult:
+          progress: bool = True, fetch_report: FetchReport | None = None,
+          only: list[str] | None = None) -> BuildResult:
+    """Build the warehouse. With `only` (step names), run just those steps and the steps they need into a scratch
+    file that is then deleted: a quick check of one source or step; the warehouse is never replaced."""
     t0 = time.time()
+    plan = build_steps(only)
     out = Path(out or config.warehouse_path())
     raw = Path(raw or config.raw_dir())
     sources = load_sources()
@@ -140,20 +165,10 @@ def build(out: Path | None = None, raw: Path | None = None, mirror: Path | None 
     ok = False
     try:
         ctx = BuildContext(con=con, raw=raw, sources=sources, warnings=list(report.warnings))
-        for mod in _modules("pipeline.parsers", "load", FIRST_PARSERS):
-            mod.load(ctx)
-        for mod in _modules("pipeline.marts", "build", FIRST_MARTS):
-            mod.build(ctx)
-        iv = pd.concat(ctx.indicator_frames, ignore_index=True)[IV_COLS]
-        iv["year"] = iv["year"].astype(int)
-        for c in ("value", "numerator", "denominator"):
-            iv[c] = pd.to_numeric(iv[c], errors="coerce").astype(float)
-        validate_indicators(iv, ctx, measures)
-        iv = iv.sort_values(["measure_id", "area_code", "year"]).reset_index(drop=True)
-        ctx.put("indicator_values", iv)
-        ctx.put("measures", _measures_table(measures, iv))
-        for mod in sorted(_modules("pipeline.post", "run", []), key=lambda m: (getattr(m, "ORDER", 50), m.__name__)):
-            mod.run(ctx)
+        for step in plan:
+            _run_step(step, ctx, measures)
+        if only:
+            return BuildResult(tmp, {}, ctx.warnings, time.time() - t0)  # scratch file removed below
         src_rows = []
         for s in sources.values():
             actual = report.checksums.get(s.id)
@@ -186,7 +201,7 @@ def build(out: Path | None = None, raw: Path | None = None, mirror: Path | None 
 
 
 def summarise(con: duckdb.DuckDBPyConnection) -> dict:
-    tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema='main' "
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
                                         "ORDER BY 1").fetchall()]
     counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
     yr = con.execute("SELECT min(year), max(year) FROM indicator_values").fetchone()

@@ -37,6 +37,12 @@ def cmd_build(args) -> int:
     from .fingerprint import fingerprint, stored_fingerprint
     out = Path(args.out) if args.out else None
     rep = fetch(mirror=_mirror(args))
+    if args.only:
+        from .build import build
+        res = build(out=out, mirror=_mirror(args), fetch_report=rep, only=args.only)
+        print(f"steps {', '.join(args.only)} and the steps they need ran without error in {res.seconds:.1f} s "
+              f"(warehouse not replaced)")
+        return 0
     if not args.force and stored_fingerprint(out) == fingerprint(rep.checksums):
         print(f"warehouse {out or config.warehouse_path()} is up to date (sources and code unchanged); "
               f"use --force to rebuild")
@@ -130,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--mirror")
     b.add_argument("--out", help="warehouse path (default data/atlas.duckdb)")
     b.add_argument("--force", action="store_true", help="rebuild even if sources and code are unchanged")
+    b.add_argument("--only", action="append", metavar="STEP",
+                   help="run only this build step (e.g. dfe_cin) and the steps it needs, as a check; the warehouse is "
+                        "not replaced (repeatable)")
     b.set_defaults(func=cmd_build)
     u = sub.add_parser("up", help="build if sources or code changed, then start the app")
     u.add_argument("--mirror")

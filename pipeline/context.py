@@ -35,11 +35,12 @@ class BuildContext:
     def warn(self, message: str) -> None:
         self.warnings.append(message)
 
-    def put(self, name: str, df: pd.DataFrame) -> None:
-        """Write (replace) a table in the warehouse being built."""
+    def put(self, name: str, df: pd.DataFrame, temp: bool = False) -> None:
+        """Write (replace) a table in the warehouse being built; `temp` tables serve later steps of this build only
+        and are not kept in the warehouse."""
         self.con.register("_put_df", df)
         try:
-            self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _put_df')
+            self.con.execute(f'CREATE OR REPLACE {"TEMP " if temp else ""}TABLE "{name}" AS SELECT * FROM _put_df')
         finally:
             self.con.unregister("_put_df")
 

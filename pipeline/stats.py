@@ -3,7 +3,8 @@
 Methods and references are in docs/methods.md. In short:
 - `byar_ci`        Byar's approximation to the exact Poisson interval (exact chi-squared limits below 10 events),
                    as in the PHE/OHID Fingertips technical guidance;
-- `wilson_ci`      Wilson score interval for proportions (statsmodels);
+- `wilson_ci`      Wilson score interval for proportions (the formula of statsmodels' `proportion_confint`,
+                   computed here without importing statsmodels);
 - `significance`   Fingertips comparison: the area's interval against the comparator's value;
 - `funnel_limits`  exact (interpolated) Poisson / binomial control limits around a target (Spiegelhalter 2005a);
 - `overdispersion` winsorised z-scores, phi and the additive random-effects tau^2 (Spiegelhalter 2005b);
@@ -68,7 +69,8 @@ def byar_ci(count, denom, multiplier: float = 1, level: float = 0.95):
 
 
 def wilson_ci(k, n, level: float = 0.95, multiplier: float = 1):
-    """Wilson score interval for a proportion k/n (statsmodels `proportion_confint(method='wilson')`)."""
+    """Wilson score interval for a proportion k/n (same result as statsmodels `proportion_confint(method='wilson')`,
+    computed by `_wilson` without importing statsmodels)."""
     k_ = np.asarray(k, dtype=float)
     n_ = np.asarray(n, dtype=float)
     bad = np.isnan(k_) | np.isnan(n_) | (n_ <= 0) | (k_ < 0) | (k_ > n_)

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from . import config
+from .domain import ENGLAND, in_force  # noqa: F401 (ENGLAND re-exported)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 100_000
 MIN_YEAR, MAX_YEAR = 2000, 2030
-ENGLAND = "E92000001"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 REQUIRED = ["measure", "numerator"]
 OPTIONAL = ["area_code", "old_la_code", "year", "period_label", "denominator", "definition", "source",
@@ -111,9 +111,7 @@ def _areas(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict]:
 
 
 def _in_force(a: pd.Series, year: int) -> bool:
-    d = pd.Timestamp(dt.date(year - 1, 4, 1))
-    vf, vt = a["valid_from"], a["valid_to"]  # DATE columns may arrive as date or Timestamp depending on pandas
-    return (pd.isna(vf) or pd.Timestamp(vf) <= d) and (pd.isna(vt) or pd.Timestamp(vt) >= d)
+    return in_force(a["valid_from"], a["valid_to"], year)
 
 
 def validate_extract(data: bytes, con: duckdb.DuckDBPyConnection, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -335,6 +333,7 @@ def compute(values: pd.DataFrame, con: duckdb.DuckDBPyConnection, rule: Disclosu
     row if given, else the pooled rate of the extract's unsuppressed LAs) and funnel flags. Disclosure control is
     applied before anything is derived, so no output depends on a suppressed count."""
     from . import stats
+    from .domain import ci
     rule = rule or DisclosureRule()
     areas = con.execute("SELECT area_code, area_type, region_code FROM areas").df().set_index("area_code")
     v = add_denominators(values.copy(), con)
@@ -346,7 +345,7 @@ def compute(values: pd.DataFrame, con: duckdb.DuckDBPyConnection, rule: Disclosu
     have = num.notna() & den.notna() & (den > 0) & (v["status"] != "not_available")
     v["value"] = np.where(have, num / den * multiplier, np.nan)
     for lvl, sfx in ((0.95, "95"), (0.998, "998")):
-        lo, hi = stats.byar_ci(num.where(have).to_numpy(), den.where(have).to_numpy(), multiplier, lvl)
+        lo, hi = ci("rate", num.where(have).to_numpy(), den.where(have).to_numpy(), multiplier, lvl)
         v[f"lower_{sfx}"], v[f"upper_{sfx}"] = lo, hi
     kind = v["area_code"].map(areas["area_type"])
     comp_vals = {}

@@ -122,12 +122,36 @@ def test_url_wins_when_it_changes_from_outside(app):
     at.select_slider(key="w_map_year").set_value(2023).run()
     assert _qp(at, "year") == "2023"
     at.query_params["year"] = "2024"  # the browser went Back
-    at.run()
+    _history_run(at)
     assert at.select_slider(key="w_map_year").value == 2024
     assert _qp(at, "year") == "2024"
     # a widget change after that is still the user's
     at.select_slider(key="w_map_year").set_value(2022).run()
     assert _qp(at, "year") == "2022"
+
+
+def _history_run(at):
+    """at.run() as a rerun started by the browser's Back/Forward (Streamlit marks it is_history_navigation; the
+    real browser's Back is tested in tests/test_browser_a11y.py)."""
+    from unittest import mock
+
+    from pages._lib import state
+    with mock.patch.object(state, "_history_navigation", lambda: True):
+        at.run()
+
+
+def test_a_stale_address_does_not_move_an_unchanged_widget(app):
+    """Rapid changes: a rerun request (the user's next click, or any rerun) can carry the address from before the
+    previous run's update arrived. Without Back/Forward that address is not followed: the widgets keep the
+    user's values and the URL is written again (it used to flip the slider back to the stale year, and skip the
+    URL update because it equalled the stale address)."""
+    at = app("map", measure="cla_starts_u1_rate", year="2024")
+    at.select_slider(key="w_map_year").set_value(2023).run()
+    assert _qp(at, "year") == "2023"
+    at.query_params["year"] = "2024"  # the address is one step behind
+    at.run()
+    assert at.select_slider(key="w_map_year").value == 2023
+    assert _qp(at, "year") == "2023"
 
 
 def test_methods_page_has_an_accessibility_statement(app):

@@ -29,21 +29,22 @@ pytestmark = pytest.mark.integration
 
 SOURCES = load_sources()
 
-# parser module (pipeline/parsers/<name>.py) that reads each source
+# build step (module name in pipeline/parsers or pipeline/reference) that reads each source
 PARSER = {
     **{s: "dfe_cla_starts" for s in SOURCES if s.startswith("dfe_cla_sfr_adm_") or s.startswith("dfe_cla_starts_la_")},
     **{s: "dfe_cin" for s in ("dfe_cin_c1", "dfe_cin_c3", "dfe_cin_c4", "dfe_cin_d3", "dfe_population_0_17")},
-    "dfe_cla_rate_10k": "dfe_cla_rate",
+    "dfe_cla_rate_10k": "dfe_cla_context",
     **{s: "births" for s in ("nomis_births_utla", "ons_births_summary_2022", "nomis_mye_single_year",
                              "ons_births_2023", "ons_mye_2021", "ons_mye_2022", "ons_mye_2023", "ons_mye_2024")},
     "iod2019_file11": "imd",
-    "iod2025_file10_v2": "iod2025", "iod2025_file10_v1": "iod2025",
-    **{s: "wales" for s in SOURCES if s.startswith("statswales_cla_31mar_")},
-    "wimd2019_scores": "wales", "wimd2019_lookup": "wales",
+    "iod2025_file10_v2": "imd", "iod2025_file10_v1": "imd",
+    **{s: "statswales_cla" for s in SOURCES if s.startswith("statswales_cla_31mar_")},
+    "wimd2019_scores": "wimd", "wimd2019_lookup": "wimd",
     "nfjo_reference_figures": "nfjo",
     "reference_figures_additions_2026": "reference_figures",
-    **{s: "geography" for s in ("lad_ctyua_2023", "ward_lad_rgn_2023", "ltla14_lookup", "ons_ltla22_utla22")},
-    **{s: "boundaries" for s in ("ctyua_2018", "ctyua_2019", "ctyua_2020", "ctyua_2021", "ctyua_2023", "rgn_2024",
+    **{s: "areas" for s in ("lad_ctyua_2023", "ward_lad_rgn_2023", "ltla14_lookup")},
+    "ons_ltla22_utla22": "geography",
+    **{s: "geometry" for s in ("ctyua_2018", "ctyua_2019", "ctyua_2020", "ctyua_2021", "ctyua_2023", "rgn_2024",
                                  "utla_multiyear")},
     **{s: "services" for s in ("mbu_units", "mbu_geocodes", "mmhs_icb", "utla_icb", "family_hubs",
                                "separation_programmes", "mbu_geocodes_2026")},
@@ -378,7 +379,6 @@ def test_corpus_is_broad():
 
 @pytest.mark.parametrize("case, sid, mutate, expect", CASES, ids=[c[0] for c in CASES])
 def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, expect):
-    import pipeline.build as build_mod
     from pipeline.cli import main
 
     d, raw, wh, mirror = corpus_env
@@ -390,12 +390,11 @@ def test_malformed_input(corpus_env, monkeypatch, capsys, case, sid, mutate, exp
     monkeypatch.setenv("ATLAS_SEEDS", str(raw))  # seeds (data/seeds/) are read from the same symlinked copies
     monkeypatch.setenv("ATLAS_WAREHOUSE", str(wh))
     monkeypatch.delenv("ATLAS_MIRROR", raising=False)
-    monkeypatch.setattr(build_mod, "FIRST_PARSERS", ["geography", PARSER[sid]])
     try:
         target.unlink()
         target.write_bytes(mutate(good))
         capsys.readouterr()
-        rc = main(["build", "--force"])
+        rc = main(["build", "--force", "--only", PARSER[sid]])  # the step reading the file and what it needs
         err = capsys.readouterr().err
     finally:
         target.unlink(missing_ok=True)

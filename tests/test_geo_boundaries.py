@@ -11,7 +11,7 @@ from shapely.geometry import shape
 
 from geo import boundaries as gb
 from pipeline.errors import SourceError
-from pipeline.parsers import boundaries as pb
+from pipeline.reference import geometry as pb
 from tests.helpers import FIXTURES, make_ctx
 
 GEO = FIXTURES / "geo"

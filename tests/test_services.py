@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.marts.services import mmhs_start, open_at, two_step
-from pipeline.parsers.services import _confidence, interpretation, unit_status
+from pipeline.reference.services import _confidence, interpretation, unit_status
 
 SERVICE_MEASURES = ["mbu_distance_km", "mbu_beds_60km_per_10k_births", "mbu_beds_100km_per_10k_births",
                     "mmhs_exposure_years", "family_hubs_funded", "pause_evidenced", "fdac_evidenced"]

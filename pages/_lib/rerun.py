@@ -9,14 +9,11 @@ Map's year slider:
    arrives can evict a message the server has just referred to: the browser reports "Cached ForwardMsg MISS",
    drops the connection and leaves a mix of old and new elements. `no_message_cache` turns that cache off (every
    message is sent in full; a figure is ~200 KB, sent anyway when the year changes).
-2. **URL.** Each rerun request carries the browser's URL as it was at the click. A URL update from an earlier
-   (completed) run can arrive after that, and a later run whose parameters equal the stale URL it was given would
-   not write them again, leaving the URL on another year than the widgets. `sync_url` re-sends the URL at the end
-   of every completed run (the browser ignores an unchanged URL, so no extra history entry is made).
+2. **URL.** Each rerun request carries the browser's URL as it was at the click, which can be a step behind an
+   update from an earlier run still on its way; `state.flush_url` therefore sends the final URL after every
+   finished run, and only a Back/Forward rerun lets the URL override the widgets (`state.PageState`).
 """
 from __future__ import annotations
-
-import streamlit as st
 
 NEVER = 1e15  # bytes: no message is this large, so none is cached
 
@@ -27,8 +24,3 @@ def no_message_cache() -> None:
     if config.get_option("global.minCachedMessageSize") < NEVER:
         config.set_option("global.minCachedMessageSize", NEVER, "pages/_lib/rerun.py")
 
-
-def sync_url() -> None:
-    """Re-send this run's final URL parameters in one update (call after the page has run to completion)."""
-    qp = st.query_params
-    qp.from_dict({k: qp.get_all(k) for k in qp.keys() if k.lower() not in ("embed", "embed_options")})

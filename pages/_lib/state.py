@@ -32,7 +32,11 @@ def discard_url() -> None:
 
 
 def flush_url() -> None:
-    """Write this run's URL parameters in one update (call after the page has run). No update when unchanged."""
+    """Write this run's URL parameters in one update (call after the page has run).
+
+    Sent after every finished run, also when they equal st.query_params: those are the address the browser sent
+    with the rerun request, which can be older than an update from an earlier run still on its way to the browser.
+    The browser ignores an update equal to its address (no extra history entry)."""
     pend = st.session_state.pop(_PENDING, None)
     if pend is None:
         return
@@ -44,8 +48,6 @@ def flush_url() -> None:
     page = st.session_state.pop(_PENDING + "_page", None)
     if page:
         st.session_state.setdefault(_LAST, {})[page] = dict(pend)
-    if pend == current:
-        return
     if not st.session_state.get(_LAST + "_first_done"):
         # the session's first run (a page just opened): replace the address instead of adding an entry, so Back
         # leaves the page in one press
@@ -69,6 +71,15 @@ def stop_page() -> None:
     cite.render_current()
     flush_url()
     st.stop()
+
+
+def _history_navigation() -> bool:
+    """True when this run was started by the browser's Back/Forward (Streamlit marks such reruns)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        return bool(getattr(get_script_run_ctx(), "is_history_navigation", False))
+    except Exception:  # pragma: no cover - defensive
+        return False
 
 
 def _replace_silently(params: dict) -> bool:
@@ -127,10 +138,12 @@ class PageState:
         st.session_state[_PENDING] = pend
         st.session_state[_PENDING + "_orig"] = set(st.query_params.keys())
         st.session_state[_PENDING + "_page"] = page
-        # parameters changed from outside since this page last wrote them (Back/Forward, a link): the URL wins
+        # parameters changed by Back/Forward since this page last wrote them: the URL wins. Only on a history
+        # navigation: in other reruns the address the browser sends can be a step behind (see flush_url)
         last = st.session_state.get(_LAST, {}).get(page)
         self._last = last or {}
-        self._changed = {k for k in pend if pend[k] != last.get(k)} if last is not None else set()
+        self._changed = ({k for k in set(pend) | set(self._last) if pend.get(k) != self._last.get(k)}
+                         if last is not None and _history_navigation() else set())
         self.notices: list[str] = []
         self._box = st.container()
         self.written: dict[str, str] = {}
@@ -139,16 +152,9 @@ class PageState:
 
     # -- helpers -------------------------------------------------------------------------------------------------
     def _url_moved(self, wkey: str, *keys: str) -> bool:
-        """True when the URL changed from outside (Back/Forward, a link) for these parameters while the widget
-        still holds the value this page last wrote, i.e. the user did not change it in this rerun (a widget the
-        user has just changed wins over an address the browser had not updated yet)."""
-        if not (set(keys) & self._changed) or wkey not in st.session_state:
-            return False
-        cur = st.session_state[wkey]
-        if len(keys) == 1:
-            cur = [cur]
-        parts = [",".join(map(str, c)) if isinstance(c, (list, tuple)) else str(c) for c in cur]
-        return parts == [self._last.get(k) for k in keys]
+        """True when Back/Forward changed these parameters since this page last wrote them (the widget then
+        takes the URL's value). A link opens a new session or page, where the URL wins anyway."""
+        return bool(set(keys) & self._changed) and wkey in st.session_state
 
     def _raw(self, key: str) -> str | None:
         try:

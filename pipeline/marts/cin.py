@@ -10,9 +10,13 @@ from __future__ import annotations
 import pandas as pd
 
 from ..context import BuildContext
+from ..domain import multiplier
 from ..parsers.common import fy_label
 from .common import iv_frame
-from ._widen import rate_rows
+from ._rates import rate_rows
+
+REQUIRES = ("stg_cin", "stg_pop_0_17")
+PRODUCES = ("indicators",)
 
 # measure id stem -> (staging variable, source id)
 CIN_MEASURES = {
@@ -46,5 +50,5 @@ def build(ctx: BuildContext) -> None:
         ctx.add_indicators(counts)
         if mid == "cin_assessments_with_factors":
             continue
-        ctx.add_indicators(rate_rows(f"{mid}_rate", counts, pop, 10000, period_label=fy_label,
+        ctx.add_indicators(rate_rows(f"{mid}_rate", counts, pop, multiplier(f"{mid}_rate"), period_label=fy_label,
                                      den_note=None))

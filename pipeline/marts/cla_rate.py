@@ -9,9 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from ..context import BuildContext
+from ..domain import multiplier, rate_with_status
 from ..errors import SourceError
 from ..parsers.common import fy_label
-from .common import iv_frame
+from .common import IV_COLS, iv_frame
+
+REQUIRES = ("stg_cla_rate_10k",)
+PRODUCES = ("indicators",)
 
 MEASURES = {"starting": "cla_starts_rate_10k_children", "at_31_march": "cla_31mar_rate_10k_children"}
 
@@ -19,24 +23,17 @@ MEASURES = {"starting": "cla_starts_rate_10k_children", "at_31_march": "cla_31ma
 def build(ctx: BuildContext) -> None:
     st = ctx.df("SELECT * FROM stg_cla_rate_10k")
     for ptype, mid in MEASURES.items():
-        d = st[st["population_type"] == ptype]
-        rows = []
-        for r in d.itertuples(index=False):
-            label = fy_label(int(r.year)) if ptype == "starting" else f"31 March {int(r.year)}"
-            base = dict(area_code=r.area_code, year=int(r.year), period_label=label, source_id=r.source_id)
-            if r.count_status != "ok":
-                rows.append(dict(base, status=r.count_status, note=r.count_note))
-                continue
-            if r.population_status != "ok" or not r.population:
-                rows.append(dict(base, numerator=r.count, status="not_available",
-                                 note="population estimate not available"))
-                continue
-            v = r.count / r.population * 10000
-            if pd.notna(r.published_rate) and abs(v - r.published_rate) > 1:
-                raise SourceError(r.source_id, ctx.rel(r.source_id),
-                                  f"children_count / population_estimate x 10,000 = {v:.1f} but rate_per_10000 is "
-                                  f"{r.published_rate:g}", column="rate_per_10000", row=int(r.line))
-            rows.append(dict(base, value=v, numerator=r.count, denominator=r.population, status="ok",
-                             note=r.count_note))
-        df = pd.DataFrame(rows)
-        ctx.add_indicators(iv_frame(measure_id=mid, **{c: df[c] for c in df.columns}))
+        d = st[st["population_type"] == ptype].reset_index(drop=True)
+        counts = pd.DataFrame({"value": d["count"], "status": d["count_status"], "note": d["count_note"]})
+        den = d["population"].where(d["population_status"].eq("ok"))
+        rated = rate_with_status(counts, den, multiplier(mid), missing_note="population estimate not available",
+                                 replace_note_when_missing=True)
+        off = rated["value"].notna() & d["published_rate"].notna() & ((rated["value"] - d["published_rate"]).abs() > 1)
+        if off.any():
+            r, v = d[off].iloc[0], rated.loc[off, "value"].iloc[0]
+            raise SourceError(r["source_id"], ctx.rel(r["source_id"]),
+                              f"children_count / population_estimate x 10,000 = {v:.1f} but rate_per_10000 is "
+                              f"{r['published_rate']:g}", column="rate_per_10000", row=int(r["line"]))
+        label = d["year"].map(lambda y: fy_label(int(y)) if ptype == "starting" else f"31 March {int(y)}")
+        ctx.add_indicators(iv_frame(measure_id=mid, area_code=d["area_code"], year=d["year"].astype(int),
+                                    period_label=label, **rated, source_id=d["source_id"])[IV_COLS])

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..domain import FY_YEARS  # noqa: F401 (re-exported)
+
 IV_COLS = ["measure_id", "area_code", "year", "period_label", "value", "numerator", "denominator", "status", "note",
            "source_id"]
-FY_YEARS = range(2011, 2026)
 STATUSES = {"ok", "suppressed", "not_applicable", "not_available", "denominator_fallback"}
 
 

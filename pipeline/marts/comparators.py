@@ -17,7 +17,11 @@ import datetime as dt
 import pandas as pd
 
 from ..context import BuildContext
+from ..domain import in_force_on
 from ..errors import SourceError
+
+REQUIRES = ("areas", "area_dfe_codes", "stg_dfe_statistical_neighbours", "stg_ons_similar_areas")
+PRODUCES = ("comparator_sets", "comparator_set_info")
 
 DEFAULT_SET = "dfe_sn_2025"
 # set_id -> (source_id, reference date for codes, first year, last year it is meant for, title, short title)
@@ -81,7 +85,7 @@ class DfeCodes:
         rows = self.by_dfe.get(dfe)
         if not rows:
             return None, False
-        ok = [c for c, a, b in rows if (a is None or a <= ref) and (b is None or b >= ref)]
+        ok = [c for c, a, b in rows if in_force_on(a, b, ref)]
         if len(ok) == 1:
             return ok[0], True
         if len(ok) > 1:

@@ -17,12 +17,14 @@ import pandas as pd
 
 from ..context import BuildContext
 from ..errors import SourceError
+from ..domain import ENGLAND, fy_start, in_force
 from ..parsers.common import fy_label
-from ..parsers.geography import fy_start
 from .common import iv_frame
 from .comparators import DfeCodes
 
-ENGLAND = "E92000001"
+REQUIRES = ("areas", "area_dfe_codes", "stg_lait_context", "stg_child_low_income")
+PRODUCES = ("indicators",)
+
 DFE_REGIONS = {"970": ENGLAND, "980": "E12000001", "981": "E12000002", "982": "E12000003", "983": "E12000004",
                "984": "E12000005", "985": "E12000006", "986": "E12000007", "989": "E12000008", "990": "E12000009"}
 DFE_SKIP = {"987", "988"}  # London (Inner), London (Outer)
@@ -79,19 +81,12 @@ def low_income_rows(ctx: BuildContext, codes: DfeCodes) -> pd.DataFrame:
     areas = ctx.df("SELECT area_code, area_type, valid_from, valid_to FROM areas")
     known = set(areas["area_code"])
     d = stg[stg["area_code"].isin(known)].copy()
-    vf = dict(zip(areas["area_code"], pd.to_datetime(areas["valid_from"])))
-    vt = dict(zip(areas["area_code"], pd.to_datetime(areas["valid_to"])))
-
-    def in_force(code: str, year: int) -> bool:
-        ts = pd.Timestamp(fy_start(year))
-        a, b = vf.get(code), vt.get(code)
-        return (a is None or pd.isna(a) or a <= ts) and (b is None or pd.isna(b) or b >= ts)
-
+    valid = dict(zip(areas["area_code"], zip(areas["valid_from"], areas["valid_to"])))
     present = set(zip(d["area_code"], d["year"]))
     keep, notes = [], []
     for r in d.itertuples():
         note = None
-        if not in_force(r.area_code, r.year):
+        if not in_force(*valid[r.area_code], r.year):
             other = codes.canonical(r.area_code, fy_start(r.year))
             if other != r.area_code and (other, r.year) in present:
                 keep.append(False)  # the same LA under the code in force that year (e.g. Barnsley E08000016)

@@ -26,8 +26,13 @@ import numpy as np
 import pandas as pd
 
 from ..context import BuildContext
+from ..domain import carried_forward
 from ..errors import SourceError
 from .common import iv_frame
+
+REQUIRES = ("areas", "area_successors", "stg_iod2025_lad", "stg_lad23_utla23", "stg_lad_population",
+            "stg_imd2019_utla")
+PRODUCES = ("indicators",)
 
 WEIGHT_YEAR = 2020
 SCORES = {  # staging column -> (measure id, weight column)
@@ -84,17 +89,15 @@ def decile_of_rank(rank: pd.Series, n: int) -> pd.Series:
 
 def _forward(df: pd.DataFrame, succ: pd.DataFrame, label: str) -> pd.DataFrame:
     """Copy values to codes created after the edition's geography (same rules as the foundation's IoD2019)."""
-    have = set(df["area_code"])
     fwd = []
-    for s in succ.itertuples():
-        if s.old_code in have and s.new_code not in have:
-            src = df[df["area_code"] == s.old_code].copy()
-            src["area_code"] = s.new_code
-            if s.change_type == "recode":
-                src["note"] = f"value of {s.old_code} (recoded {s.from_year}; {s.note})"
-            else:
-                src["note"] = f"inherited from {s.old_code} (split {s.from_year}); no {label} figure exists for the new LA"
-            fwd.append(src)
+    for s in carried_forward(df["area_code"], succ):
+        src = df[df["area_code"] == s.old_code].copy()
+        src["area_code"] = s.new_code
+        if s.change_type == "recode":
+            src["note"] = f"value of {s.old_code} (recoded {s.from_year}; {s.note})"
+        else:
+            src["note"] = f"inherited from {s.old_code} (split {s.from_year}); no {label} figure exists for the new LA"
+        fwd.append(src)
     return pd.concat([df, *fwd], ignore_index=True) if fwd else df
 
 

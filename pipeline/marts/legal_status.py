@@ -12,8 +12,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ..context import BuildContext
-from ..parsers.common import fy_label, join_notes
-from .common import iv_frame
+from ..domain import multiplier, rate_with_status
+from ..parsers.common import fy_label
+from .common import IV_COLS, iv_frame
+
+REQUIRES = ("stg_cla_starts",)
+PRODUCES = ("indicators",)
 
 STATUSES = {
     "cla_starts_ico": "Interim care order",
@@ -46,15 +50,9 @@ def build(ctx: BuildContext) -> None:
                                     value=d["value"], status=d["status"], note=d["note"], source_id=d["source_id"]))
         m = d.merge(tot[["area_code", "year", "value", "status", "note"]], on=["area_code", "year"], how="left",
                     suffixes=("", "_t"))
-        ok = m["status"].eq("ok")
-        has = ok & m["status_t"].eq("ok") & (m["value_t"] > 0)
-        miss = ok & ~has
-        df = pd.DataFrame({
-            "area_code": m["area_code"], "year": m["year"], "period_label": m["year"].map(fy_label),
-            "value": (m["value"] / m["value_t"] * 100).where(has), "numerator": m["value"].where(ok),
-            "denominator": m["value_t"].where(has), "status": m["status"].where(~miss, "not_available"),
-            "note": [join_notes(n, "all-starts total not available") if x else
-                     (join_notes(n, nt if nt != n else None) if h else n)
-                     for n, nt, x, h in zip(m["note"], m["note_t"], miss, has)],
-            "source_id": m["source_id"]})
-        ctx.add_indicators(iv_frame(measure_id=f"{mid}_share", **{c: df[c] for c in df.columns}))
+        den = m["value_t"].where(m["status_t"].eq("ok"))
+        den_note = [nt if nt != n else None for n, nt in zip(m["note"], m["note_t"])]
+        rated = rate_with_status(m, den, multiplier(f"{mid}_share"), den_note=den_note,
+                                 missing_note="all-starts total not available")
+        ctx.add_indicators(iv_frame(measure_id=f"{mid}_share", area_code=m["area_code"], year=m["year"],
+                                    period_label=m["year"].map(fy_label), **rated, source_id=m["source_id"])[IV_COLS])

@@ -17,6 +17,9 @@ from ..errors import SourceError
 from ..parsers.common import join_notes
 from .common import iv_frame
 
+REQUIRES = ("areas", "stg_nfjo_reference")
+PRODUCES = ("indicators",)
+
 SID = "nfjo_reference_figures"
 # (citation starts with, measure text as in the file) -> (measure_id, expected unit)
 RULES = {

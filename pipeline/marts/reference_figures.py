@@ -26,6 +26,10 @@ import pandas as pd
 from ..context import BuildContext
 from ..errors import SourceError
 
+REQUIRES = ("areas", "stg_reference_figures")
+PRODUCES = ("reference_figures",
+            "reference_definition_classes", "reference_figure_breakdowns")
+
 # id -> (order, label, definition)
 CLASSES = {
     "newborn_u7d_s31": (1, "Newborns under 7 days in s.31 care proceedings",

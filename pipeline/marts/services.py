@@ -31,9 +31,13 @@ import pandas as pd
 from geo.boundaries import haversine_km
 
 from ..context import BuildContext
-from ..parsers.geography import fy_start
+from ..domain import carried_forward, las_in_force, multiplier, successor_map
 from .common import iv_frame
-from .foundation import Denominators
+from ..reference.denominators import Denominators
+
+REQUIRES = ("areas", "area_successors", "la_geo", "services_points", "stg_births", "stg_age0", "stg_ltla22_utla22",
+            "stg_mmhs_icb", "stg_utla_icb", "stg_family_hubs", "stg_separation_programmes")
+PRODUCES = ("indicators", "mbu_nearest", "mbu_sensitivity")
 
 SNAPSHOT_YEAR = 2025
 YEARS = range(2011, 2026)
@@ -47,10 +51,8 @@ MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "
 
 
 def england_las(ctx: BuildContext, year: int) -> pd.DataFrame:
-    d = fy_start(year)
-    return ctx.df("SELECT a.area_code, a.area_name, g.rep_lon, g.rep_lat FROM areas a LEFT JOIN la_geo g USING (area_code) "
-                  "WHERE a.area_type='la' AND a.country='England' AND (a.valid_from IS NULL OR a.valid_from <= ?) "
-                  "AND (a.valid_to IS NULL OR a.valid_to >= ?) ORDER BY 1", [d, d])
+    return las_in_force(ctx.con, year, "England", "a.area_code, a.area_name, g.rep_lon, g.rep_lat",
+                        "LEFT JOIN la_geo g USING (area_code)")
 
 
 def _units(ctx: BuildContext) -> pd.DataFrame:
@@ -78,12 +80,13 @@ def distances(las: pd.DataFrame, u: pd.DataFrame) -> np.ndarray:
                         u["lon"].to_numpy(dtype=float)[None, :], u["lat"].to_numpy(dtype=float)[None, :])
 
 
-def two_step(d: np.ndarray, beds: np.ndarray, births: np.ndarray, r_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """2SFCA with a hard radius: (access per 10,000 births for each LA, catchment births of each unit)."""
+def two_step(d: np.ndarray, beds: np.ndarray, births: np.ndarray, r_km: float,
+             per: float = 10_000) -> tuple[np.ndarray, np.ndarray]:
+    """2SFCA with a hard radius: (access per `per` births for each LA, catchment births of each unit)."""
     within = d <= r_km                                   # LA i x unit j
     pop_j = np.nansum(np.where(within, births[:, None], 0.0), axis=0)
     ratio_j = np.divide(beds, pop_j, out=np.zeros_like(beds), where=pop_j > 0)
-    return (within * ratio_j[None, :]).sum(axis=1) * 10_000, pop_j
+    return (within * ratio_j[None, :]).sum(axis=1) * per, pop_j
 
 
 def mbu_measures(ctx: BuildContext) -> list[pd.DataFrame]:
@@ -117,7 +120,7 @@ def mbu_measures(ctx: BuildContext) -> list[pd.DataFrame]:
         beds_stated = u["beds"].to_numpy(dtype=float)
         beds = np.nan_to_num(beds_stated)  # a unit without a stated bed count adds no beds (see its note)
         for r_km in RADII_KM:
-            acc, pop_j = two_step(d, beds, births, r_km)
+            acc, pop_j = two_step(d, beds, births, r_km, multiplier(f"mbu_beds_{r_km}km_per_10k_births"))
             nts = []
             for i in range(len(las)):
                 js = np.flatnonzero(d[i] <= r_km)
@@ -230,9 +233,8 @@ def family_hubs(ctx: BuildContext) -> pd.DataFrame:
     if unknown:
         ctx.warn(f"family hubs list: codes not in force in 2021/22 ignored: {sorted(unknown)}")
     succ = ctx.df("SELECT old_code, new_code FROM area_successors WHERE additive")
-    for r in succ.itertuples():  # a listed LA reorganised after 2022 passes the listing to its successors
-        if r.old_code in listed and r.new_code not in listed:
-            listed[r.new_code] = f"{listed[r.old_code]} (as {r.old_code}, before reorganisation)"
+    for r in carried_forward(listed, succ):  # a listed LA reorganised after 2022 passes the listing to its successors
+        listed[r.new_code] = f"{listed[r.old_code]} (as {r.old_code}, before reorganisation)"
     frames = []
     for y in YEARS:
         las = england_las(ctx, y)
@@ -250,7 +252,7 @@ def programme_flags(ctx: BuildContext) -> list[pd.DataFrame]:
     sp = ctx.df("SELECT * FROM stg_separation_programmes WHERE utla21cd_matched <> ''")
     las = england_las(ctx, SNAPSHOT_YEAR)
     succ = ctx.df("SELECT old_code, new_code FROM area_successors WHERE additive")
-    fwd = succ.groupby("old_code")["new_code"].apply(list).to_dict()
+    fwd = successor_map(succ)
     frames = []
     for prog, mid in (("Pause", "pause_evidenced"), ("FDAC", "fdac_evidenced")):
         ev: dict[str, list[str]] = {}

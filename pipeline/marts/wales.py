@@ -8,11 +8,15 @@ import numpy as np
 import pandas as pd
 
 from ..context import BuildContext
+from ..domain import multiplier
 from ..parsers.common import join_notes
 from .common import iv_frame
 
+REQUIRES = ("stg_wimd2019_lsoa", "stg_statswales_cla")
+PRODUCES = ("indicators",)
 
-def wimd_share(lsoa: pd.DataFrame, share: float = 0.10) -> pd.DataFrame:
+
+def wimd_share(lsoa: pd.DataFrame, share: float = 0.10, per: float = 100) -> pd.DataFrame:
     """Per LA: LSOAs in the most deprived `share` of Wales. Ranks come from the overall scores (highest score = rank
     1 = most deprived; ties share the lowest rank); the most deprived 10% = ranks 1 .. floor(0.1 x N)."""
     n = len(lsoa)
@@ -20,14 +24,14 @@ def wimd_share(lsoa: pd.DataFrame, share: float = 0.10) -> pd.DataFrame:
     rank = lsoa["score"].rank(ascending=False, method="min")
     d = lsoa.assign(top=rank <= cut)
     g = d.groupby("la_code").agg(numerator=("top", "sum"), denominator=("top", "size")).reset_index()
-    g["value"] = g["numerator"] / g["denominator"] * 100
+    g["value"] = g["numerator"] / g["denominator"] * per
     g.attrs["cut"], g.attrs["n"] = cut, n
     return g
 
 
 def build(ctx: BuildContext) -> None:
     lsoa = ctx.df("SELECT * FROM stg_wimd2019_lsoa")
-    g = wimd_share(lsoa)
+    g = wimd_share(lsoa, per=multiplier("wimd2019_share_most_deprived_10pct"))
     note = f"most deprived 10% = WIMD 2019 ranks 1-{g.attrs['cut']} of {g.attrs['n']} LSOAs in Wales"
     ctx.add_indicators(iv_frame(measure_id="wimd2019_share_most_deprived_10pct", area_code=g["la_code"], year=2019,
                                 period_label="WIMD2019", value=g["value"], numerator=g["numerator"].astype(float),

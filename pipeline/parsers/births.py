@@ -25,6 +25,9 @@ from ..context import BuildContext
 from ..errors import SourceError
 from .common import parse_counts, read_csv, read_excel
 
+REQUIRES = ()
+PRODUCES = ("stg_births", "stg_age0")
+
 T3_CODE = "Area of usual residence\nCode\n[note 10]"
 
 

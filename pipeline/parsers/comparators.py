@@ -18,6 +18,9 @@ from ..context import BuildContext
 from ..errors import SourceError
 from .common import read_csv, read_excel
 
+REQUIRES = ()
+PRODUCES = ("stg_dfe_statistical_neighbours", "stg_ons_similar_areas")
+
 DFE_SN_SOURCES = {"dfe_sn_2025": "May 2025", "dfe_sn_2021": "April 2021"}
 SN_SHEET = "LA SN Groups"
 SN_HEADER_ROW = 2  # 0-based: two helper rows (column letters, numbers) above the header

@@ -18,6 +18,9 @@ from ..context import BuildContext
 from ..errors import SourceError
 from .common import read_csv
 
+REQUIRES = ()
+PRODUCES = ("stg_lait_context", "stg_child_low_income")
+
 LAIT = "dfe_lait_bds"
 DICT = "dfe_lait_dictionary"
 ELS = "ons_els_child_poverty"

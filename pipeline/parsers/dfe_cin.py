@@ -18,6 +18,9 @@ from ..context import BuildContext
 from .geography import CodeHarmoniser
 from ._ees import read_ees_long
 
+REQUIRES = ("areas",)
+PRODUCES = ("stg_cin", "stg_pop_0_17")
+
 CIN_FILES = {
     "dfe_cin_c3": ["Episodes_with_assessment_factor", "Domestic_Abuse_child", "Domestic_Abuse_parent",
                    "Domestic_Abuse_person", "Mental_Health_parent", "Drug_Misuse_parent", "Alcohol_Misuse_parent"],

@@ -14,6 +14,9 @@ from .common import SYMBOLS_EES, SYMBOLS_SFR, join_notes, parse_counts, read_csv
 from ._ees import LEVELS, check_levels_and_years, fast_counts
 from .geography import ENGLAND, CodeHarmoniser
 
+REQUIRES = ("areas",)
+PRODUCES = ("stg_cla_starts",)
+
 SFR_YEARS = range(2011, 2018)
 # SFR column -> (group, characteristic as named in the EES files)
 SFR_VARS = {

@@ -17,6 +17,9 @@ from ..context import BuildContext
 from ..errors import SourceError
 from .common import read_csv
 
+REQUIRES = ()
+PRODUCES = ("stg_nfjo_reference",)
+
 SID = "nfjo_reference_figures"
 COLS = ["source", "table", "geography", "period", "measure", "value_qualifier", "value", "unit", "page_url", "notes"]
 _PERIOD = re.compile(r"(\d{4})(?:[/-](\d{2}))?(?!\d)")

@@ -18,6 +18,9 @@ from ..errors import SourceError
 from .common import read_csv
 from .nfjo import COLS, period_end_year
 
+REQUIRES = ()
+PRODUCES = ("stg_reference_figures",)
+
 SEEDS = ("nfjo_reference_figures", "reference_figures_additions_2026")
 QUALIFIERS = {"": "", ">": "above", "<": "below", "~": "about"}
 _YEAR = re.compile(r"(\d{4})(?:[/-](\d{2}))?(?!\d)")

@@ -11,7 +11,9 @@ import pandas as pd
 
 from ..context import BuildContext
 
-ORDER = 52  # after the statistics step (50), which writes stat_neighbours
+# adds rows to comparator_sets / comparator_set_info (the marts' tables), after stat_neighbours is written
+REQUIRES = ("comparator_sets", "comparator_set_info", "stat_neighbours", "areas")
+PRODUCES = ("comparator_sets:atlas_model",)
 
 ATLAS_INFO = dict(
     set_id="atlas_model", title="Atlas statistical-neighbour model (not an official set)",

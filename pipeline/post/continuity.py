@@ -26,12 +26,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import stats as S
 from ..context import BuildContext
+from ..domain import HAS_VALUE, ci
 
-ORDER = 55  # after pipeline/post/stats.py (50): recoded rows carry its CI columns
+# indicator_values:ci - recoded rows carry the CI columns the statistics step adds
+REQUIRES = ("indicator_values", "indicator_values:ci", "measures", "areas", "area_successors")
+PRODUCES = ("continuity_series",)
 
-HAS_VALUE = ("ok", "denominator_fallback")
 COLS = ["measure_id", "area_code", "year", "period_label", "value", "numerator", "denominator", "lower_95",
         "upper_95", "status", "components", "note", "change_type", "method", "from_year", "label"]
 METHOD_RECODE = "recode_same_boundary"
@@ -39,7 +40,6 @@ METHOD_SUM = "sum_of_components"
 
 
 def run(ctx: BuildContext) -> None:
-    # runs after the statistics step (ORDER 50), which adds lower_95 / upper_95 to indicator_values
     iv = ctx.df("""SELECT v.measure_id, v.area_code, v.year, v.period_label, v.value, v.numerator, v.denominator,
                           v.status, v.note, v.lower_95, v.upper_95, m.value_type, m.multiplier
                    FROM indicator_values v JOIN measures m USING (measure_id)
@@ -195,7 +195,7 @@ def _aggregate(parts: pd.DataFrame, keys: pd.DataFrame, comps: list[str], base: 
             else:
                 num, den = float(gg["numerator"].sum()), float(gg["denominator"].sum())
                 rec.update(numerator=num, denominator=den, value=num / den * mult)
-                lo, hi = (S.byar_ci(num, den, mult, 0.95) if vt == "rate" else S.wilson_ci(num, den, 0.95, mult))
+                lo, hi = ci(vt, num, den, mult, 0.95)
                 rec.update(lower_95=lo, upper_95=hi)
         recs.append(rec)
     return pd.DataFrame(recs)

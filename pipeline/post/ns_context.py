@@ -16,9 +16,11 @@ import pandas as pd
 
 from .. import stats as S
 from ..context import BuildContext
-from .stats import HAS_VALUE, NS_MEASURE, PRIMARY_FAMILY, _extend_by_successors, _measure_by_code, _northing_km
+from ..domain import HAS_VALUE
+from .stats import NS_MEASURE, PRIMARY_FAMILY, _extend_by_successors, _measure_by_code, _northing_km
 
-ORDER = 53  # after the statistics step (50)
+REQUIRES = ("indicator_values", "areas", "area_successors", "la_geo")
+PRODUCES = ("ns_context_models",)
 
 # measure -> (period type, unit of the rate ratio, scale)
 COVARIATES = {

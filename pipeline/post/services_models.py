@@ -27,7 +27,8 @@ from ..context import BuildContext
 from .stats import (HAS_VALUE, NS_MEASURE, NS_POOLED, PRIMARY_FAMILY, _extend_by_successors, _measure_by_code,
                     _northing_km, _table_exists)
 
-ORDER = 60  # after the statistics step (50)
+REQUIRES = ("indicator_values", "areas", "area_successors", "la_geo", "mbu_nearest")
+PRODUCES = ("services_models", "services_summary")
 
 TERMS = {"northing": "northing_per_100km", "imd": "imd2019_score_per_point", "mbu": "mbu_distance_per_10km",
          "beds": "mbu_beds_100km_per_10k_births", "mmhs": "mmhs_exposure_per_year"}

@@ -6,7 +6,6 @@ ns_models, ns_summary, ns_expected, stat_neighbours, stat_neighbour_variables.
 """
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -14,12 +13,14 @@ import pandas as pd
 
 from .. import stats as S
 from ..context import BuildContext
+from ..domain import ENGLAND, HAS_VALUE, WALES, carried_forward, ci
 
-ORDER = 50
+REQUIRES = ("indicator_values", "measures", "areas", "area_successors", "la_geo", "la_area_km2",
+            "stg_lad_population", "stg_ltla22_utla22", "stg_births")
+PRODUCES = ("indicator_values:ci", "funnel_points", "funnel_limits", "funnel_params", "trends", "deprivation_gradient",
+            "inequality_indices", "ns_models", "ns_summary", "ns_expected", "stat_neighbours",
+            "stat_neighbour_variables")
 
-ENGLAND = "E92000001"
-WALES = "W92000004"
-HAS_VALUE = ("ok", "denominator_fallback")
 NS_MEASURE = "cla_starts_u1_rate"
 NS_POOLED = (2014, 2024)  # years with live-births denominators for every LA (no fallback)
 FAMILIES = ("poisson", "negative_binomial")
@@ -53,15 +54,12 @@ def _confidence_intervals(iv: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame
     for key, level in S.LEVELS.items():
         df[f"lower_{key}"] = np.nan
         df[f"upper_{key}"] = np.nan
-        for vt, fn in (("rate", S.byar_ci), ("proportion", S.wilson_ci)):
+        for vt in ("rate", "proportion"):
             m = usable & (df["value_type"] == vt)
             if not m.any():
                 continue
             sub = df[m]
-            if vt == "rate":
-                lo, hi = S.byar_ci(sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), level)
-            else:
-                lo, hi = S.wilson_ci(sub["numerator"], sub["denominator"], level, sub["multiplier"].to_numpy())
+            lo, hi = ci(vt, sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), level)
             df.loc[m, f"lower_{key}"] = lo
             df.loc[m, f"upper_{key}"] = hi
     # comparators: the England / region value of the same measure and period
@@ -250,9 +248,8 @@ def _extend_by_successors(values: dict, succ: pd.DataFrame) -> dict:
                 v = [out[c] for c in g["new_code"] if c in out]
                 if v:
                     out[old] = float(np.mean(v))
-        for r in succ[succ["change_type"] == "recode"].itertuples():
-            if r.new_code not in out and r.old_code in out:
-                out[r.new_code] = out[r.old_code]
+        for r in carried_forward(out, succ[succ["change_type"] == "recode"]):
+            out[r.new_code] = out[r.old_code]
     return out
 
 
@@ -316,25 +313,11 @@ def _table_exists(ctx: BuildContext, name: str) -> bool:
     return bool(ctx.df("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?", [name])["n"].iloc[0])
 
 
-def _ctyua_2023(ctx: BuildContext) -> list[dict]:
-    if not hasattr(ctx, "_stats_ctyua"):
-        with open(ctx.path("ctyua_2023"), encoding="utf-8") as f:
-            ctx._stats_ctyua = json.load(f)["features"]
-    return ctx._stats_ctyua
-
-
 def _northing_km(ctx: BuildContext, succ: pd.DataFrame) -> tuple[dict, str]:
-    """North-south position in km: `la_geo.north_south_km` (geo step) when present, otherwise the BNG northing of
-    the representative point in the ONS CTYUA December 2023 boundary file (property BNG_N / 1000)."""
-    vals, src = {}, ""
-    if _table_exists(ctx, "la_geo"):
-        g = ctx.df("SELECT area_code, north_south_km FROM la_geo WHERE north_south_km IS NOT NULL")
-        vals, src = dict(zip(g["area_code"], g["north_south_km"].astype(float))), "la_geo.north_south_km"
-    if not vals:
-        vals = {f["properties"]["CTYUA23CD"]: f["properties"]["BNG_N"] / 1000 for f in _ctyua_2023(ctx)
-                if f["properties"].get("BNG_N") is not None}
-        src = "BNG_N of ONS CTYUA Dec 2023 (ctyua_2023) / 1000"
-    return _extend_by_successors(vals, succ), src
+    """North-south position in km: `la_geo.north_south_km` (geometry reference step)."""
+    g = ctx.df("SELECT area_code, north_south_km FROM la_geo WHERE north_south_km IS NOT NULL")
+    vals = dict(zip(g["area_code"], g["north_south_km"].astype(float)))
+    return _extend_by_successors(vals, succ), "la_geo.north_south_km"
 
 
 def _imd_deciles(iv: pd.DataFrame, succ: pd.DataFrame, weights: dict | None = None) -> dict[str, dict]:
@@ -396,9 +379,7 @@ def _deprivation(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame, areas
         for vt, m in (("rate", agg["value_type"] == "rate"), ("proportion", agg["value_type"] == "proportion")):
             if m.any():
                 sub = agg[m]
-                lo, hi = (S.byar_ci(sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), 0.95)
-                          if vt == "rate" else
-                          S.wilson_ci(sub["numerator"], sub["denominator"], 0.95, sub["multiplier"].to_numpy()))
+                lo, hi = ci(vt, sub["numerator"], sub["denominator"], sub["multiplier"].to_numpy(), 0.95)
                 agg.loc[m, "lower_95"], agg.loc[m, "upper_95"] = lo, hi
         agg["imd_edition"] = edition
         agg["phi"] = [phis[k] for k in zip(agg["measure_id"], agg["year"], agg["period_label"])]
@@ -541,12 +522,10 @@ NEIGHBOUR_VARS = {
 
 
 def _population_2020(ctx: BuildContext) -> dict:
-    mye = pd.read_csv(ctx.path("nomis_mye_single_year"), dtype=str)
-    mye = mye[mye["year"] == "2020"]
-    ages = [c for c in mye.columns if c.startswith("Age")]
-    pop = mye[ages].apply(pd.to_numeric, errors="coerce").sum(axis=1)
-    by_lad = dict(zip(mye["code"], pop))
-    lk = pd.read_csv(ctx.path("ons_ltla22_utla22"), dtype=str, encoding="utf-8-sig")
+    """Residents (all ages) mid-2020 by district and by upper-tier LA (2022 lookup)."""
+    p = ctx.df("SELECT code, population FROM stg_lad_population WHERE year = 2020")
+    by_lad = dict(zip(p["code"], p["population"]))
+    lk = ctx.df("SELECT LTLA22CD, UTLA22CD FROM stg_ltla22_utla22")
     lk = lk.assign(pop=lk["LTLA22CD"].map(by_lad)).dropna(subset=["pop"])
     out = dict(by_lad)  # districts too, so that 2023 unitaries can be composed from them
     out.update(lk.groupby("UTLA22CD")["pop"].sum().to_dict())
@@ -554,15 +533,8 @@ def _population_2020(ctx: BuildContext) -> dict:
 
 
 def _area_km2(ctx: BuildContext) -> dict:
-    from pyproj import Geod
-    from shapely.geometry import shape
-    geod = Geod(ellps="WGS84")
-    out = {}
-    for f in _ctyua_2023(ctx):
-        code = f["properties"]["CTYUA23CD"]
-        if code[0] in "EW":
-            out[code] = abs(geod.geometry_area_perimeter(shape(f["geometry"]))[0]) / 1e6
-    return out
+    a = ctx.df("SELECT area_code, area_km2 FROM la_area_km2")
+    return dict(zip(a["area_code"], a["area_km2"]))
 
 
 def _neighbours(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> None:

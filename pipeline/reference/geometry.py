@@ -1,7 +1,8 @@
-"""Boundary layers (web-ready GeoJSON per vintage), the year -> layer mapping, and per-LA positions.
+"""Reference step: boundary layers (web-ready GeoJSON per vintage), the year -> layer mapping, per-LA positions.
 
-Tables: `boundary_layers`, `boundary_layer_years`, `la_geo` (contract in CONTRACTS.md; methods in
-docs/geography.md). Runs in the staging phase after `geography` (needs `areas`).
+Tables: `boundary_layers`, `boundary_layer_years`, `la_geo` (contract in docs/warehouse.md; methods in
+docs/geography.md), and for this build only `la_area_km2` (geodesic area of each LA in the ONS CTYUA December 2023
+boundary file, used by the statistical neighbours).
 
 Vintages: a DfE year Y uses the LA codes in force on 1 April Y-1 (`areas.valid_from/valid_to`); for each year the
 England LA layer whose code set equals that set exactly is chosen. The Dec 2018 BUC carries Gateshead E08000037 and
@@ -17,9 +18,13 @@ import shapely
 
 from geo import boundaries as gb
 
+from .. import domain
 from ..context import BuildContext
+from ..domain import fy_start
 from ..errors import SourceError, ValidationError
-from .geography import fy_start
+
+REQUIRES = ("areas",)
+PRODUCES = ("boundary_layers", "boundary_layer_years", "la_geo", "la_area_km2")
 
 YEARS = range(2011, 2026)
 # source_id -> (vintage, code field, name field)
@@ -88,13 +93,11 @@ def _fit(areas: list[gb.Area], groups: dict, budget_layer: str, rename=None) -> 
 
 
 def in_force(areas: pd.DataFrame, year: int, country: str) -> set[str]:
-    d = fy_start(year)
     a = areas[(areas["area_type"] == "la") & (areas["country"] == country)]
-    ok = (a["valid_from"].isna() | (a["valid_from"] <= d)) & (a["valid_to"].isna() | (a["valid_to"] >= d))
-    return set(a.loc[ok, "area_code"])
+    return {r.area_code for r in a.itertuples() if domain.in_force(r.valid_from, r.valid_to, year)}
 
 
-def load(ctx: BuildContext) -> None:
+def build(ctx: BuildContext) -> None:
     areas_tbl = ctx.df("SELECT area_code, area_name, area_type, region_code, country, valid_from, valid_to FROM areas")
     for c in ("valid_from", "valid_to"):
         areas_tbl[c] = pd.to_datetime(areas_tbl[c]).dt.date
@@ -159,6 +162,25 @@ def load(ctx: BuildContext) -> None:
     ctx.put("boundary_layers", bl)
     ctx.put("boundary_layer_years", pd.DataFrame(years).astype({"year": "int32"}))
     ctx.put("la_geo", la_geo(ctx, areas_tbl, raw_areas, multi))
+    km2 = area_km2(ctx)
+    ctx.put("la_area_km2", pd.DataFrame({"area_code": list(km2), "area_km2": list(km2.values())}), temp=True)
+
+
+def area_km2(ctx: BuildContext) -> dict:
+    """Geodesic area (km², WGS84 ellipsoid) of each England/Wales LA in the ONS CTYUA December 2023 file."""
+    import json
+
+    from pyproj import Geod
+    from shapely.geometry import shape
+    with open(ctx.path("ctyua_2023"), encoding="utf-8") as f:
+        features = json.load(f)["features"]
+    geod = Geod(ellps="WGS84")
+    out = {}
+    for f in features:
+        code = f["properties"]["CTYUA23CD"]
+        if code[0] in "EW":
+            out[code] = abs(geod.geometry_area_perimeter(shape(f["geometry"]))[0]) / 1e6
+    return out
 
 
 def la_geo(ctx: BuildContext, areas_tbl: pd.DataFrame, raw_areas: dict, multi: list[gb.Area]) -> pd.DataFrame:

@@ -15,6 +15,9 @@ from ..errors import SourceError
 from .geography import CodeHarmoniser
 from ._ees import read_ees_long
 
+REQUIRES = ("areas",)
+PRODUCES = ("stg_cla_rate_10k",)
+
 SID = "dfe_cla_rate_10k"
 TYPES = {"Children starting to be looked after each year": "starting",
          "Children looked after on 31 March each year": "at_31_march",

@@ -1,4 +1,4 @@
-"""Unit tests for the widen parsers and marts on small hand-written fixtures (official layouts, made-up numbers)."""
+"""Unit tests for the parsers and marts of the care, children-in-need, deprivation and Wales measures on small hand-written fixtures (official layouts, made-up numbers)."""
 from __future__ import annotations
 
 import shutil
@@ -10,11 +10,11 @@ import pytest
 from pipeline.errors import SourceError
 from pipeline.marts.imd2025 import decile_of_rank, rank_desc, weighted_upper_tier
 from pipeline.marts.wales import wimd_share
-from pipeline.parsers import dfe_cin, dfe_cla_rate, iod2025, nfjo, wales
+from pipeline.parsers import dfe_cin, dfe_cla_context, imd, nfjo, statswales_cla, wimd
 from pipeline.parsers.nfjo import period_end_year
 from tests.helpers import FIXTURES, make_ctx
 
-RAW = FIXTURES / "widen_raw"
+RAW = FIXTURES / "measures_raw"
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -31,7 +31,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 # ---------- IoD2025 upper-tier weighting
 def _weighting_fixture():
-    f = pd.read_csv(FIXTURES / "widen" / "iod_weighting.csv", dtype={"lad_code": str, "utla_code": str})
+    f = pd.read_csv(FIXTURES / "measures" / "iod_weighting.csv", dtype={"lad_code": str, "utla_code": str})
     return (f[["lad_code", "score", "idaci"]], f[["lad_code", "utla_code"]],
             f[["lad_code", "population", "pop_0_15"]])
 
@@ -79,7 +79,7 @@ def test_wimd_share_from_ranks_not_averages():
 
 # ---------- Welsh name -> code table
 def test_wales_name_table_is_complete_and_one_to_one():
-    t = wales.name_table()
+    t = statswales_cla.name_table()
     las = {n: c for n, c in t.items() if c.startswith("W06")}
     assert len(las) == 22 and len(set(las.values())) == 22
     assert t["All Welsh local authorities"] == "W92000004"
@@ -93,7 +93,7 @@ def test_wales_name_table_is_complete_and_one_to_one():
 
 def test_statswales_parser_fixture():
     ctx = make_ctx(RAW)
-    df = wales.statswales_year(ctx, 2003, wales.name_table()).set_index("area_code")
+    df = statswales_cla.statswales_year(ctx, 2003, statswales_cla.name_table()).set_index("area_code")
     assert len(df) == 23
     # the first LA row carries the group label in column 1; it is still Anglesey, not Wales
     assert df.at["W06000001", "boys_status"] == "suppressed" and df.at["W92000004", "boys_u1"] == 100
@@ -105,7 +105,7 @@ def test_statswales_unknown_name_stops(tmp_path):
     f = raw / "care/statswales_cla_31mar_2003_2018/CLA_31MAR_2003.csv"
     _edit(f, ",Newport ,", ",Casnewydd ,")
     with pytest.raises(SourceError) as e:
-        wales.statswales_year(make_ctx(raw), 2003, wales.name_table())
+        statswales_cla.statswales_year(make_ctx(raw), 2003, statswales_cla.name_table())
     assert "CLA_31MAR_2003.csv" in str(e.value) and "column 2" in str(e.value) and "row 25" in str(e.value)
     assert "Casnewydd" in str(e.value)
 
@@ -115,7 +115,7 @@ def test_statswales_bad_cell_stops(tmp_path):
     f = raw / "care/statswales_cla_31mar_2003_2018/CLA_31MAR_2003.csv"
     _edit(f, ",Gwynedd ,5,", ",Gwynedd ,five,")
     with pytest.raises(SourceError, match=r"column 'column 3', row 7.*'five'"):
-        wales.statswales_year(make_ctx(raw), 2003, wales.name_table())
+        statswales_cla.statswales_year(make_ctx(raw), 2003, statswales_cla.name_table())
 
 
 def test_ods_reader_truncated_file(tmp_path):
@@ -123,7 +123,7 @@ def test_ods_reader_truncated_file(tmp_path):
     (raw / "deprivation").mkdir(parents=True)
     (raw / "deprivation/wimd-2019-index-and-domain-scores-by-small-area_0.ods").write_bytes(b"PK\x03\x04truncated")
     with pytest.raises(SourceError, match="wimd-2019-index.*cannot read the spreadsheet"):
-        wales.wimd(make_ctx(raw))
+        wimd.wimd(make_ctx(raw))
 
 
 # ---------- NFJO
@@ -187,7 +187,7 @@ def test_cin_unknown_la_code_stops(tmp_path):
 # ---------- CLA rate file
 def test_cla_rate_fixture_drops_nonexistent_la():
     ctx = make_ctx(RAW)
-    dfe_cla_rate.load(ctx)
+    dfe_cla_context.load(ctx)
     st = ctx.df("SELECT * FROM stg_cla_rate_10k")
     assert set(st["area_code"]) == {"E92000001", "E08000037"}  # Northamptonshire 2022 (abolished 2021) is z: dropped
     assert st.set_index("area_code").at["E08000037", "count"] == 120
@@ -198,7 +198,7 @@ def test_cla_rate_unknown_population_type_stops(tmp_path):
     _edit(raw / "care/dfe_cla_context/cla_number_and_rate_per_10k_children_2025ed.csv",
           "Gateshead,E08000037,Children starting", "Gateshead,E08000037,Children arriving")
     with pytest.raises(SourceError, match=r"population_type.*row 3"):
-        dfe_cla_rate.load(make_ctx(raw))
+        dfe_cla_context.load(make_ctx(raw))
 
 
 # ---------- IoD2025 district file
@@ -206,6 +206,6 @@ def test_iod2025_bad_score_stops(tmp_path):
     raw = _copy(tmp_path)
     _edit(raw / "deprivation/iod2025_lad_summaries_wide_v2.csv", "District B,10.25,", "District B,n/a,")
     with pytest.raises(SourceError) as e:
-        iod2025.load(make_ctx(raw))
+        imd.iod2025(make_ctx(raw))
     assert "iod2025_lad_summaries_wide_v2.csv" in str(e.value) and "imd_average_score" in str(e.value)
     assert "row 3" in str(e.value)

@@ -1,4 +1,4 @@
-"""Integration: the widen measures on the real mirror, checked against the publishers' figures."""
+"""Integration: the care, children-in-need, deprivation and Wales measures on the real mirror, checked against the publishers' figures."""
 from __future__ import annotations
 
 import pandas as pd
@@ -9,26 +9,26 @@ from tests.conftest import FULL
 
 pytestmark = pytest.mark.integration
 
-WIDEN_FILES = {"newborn_s31", "legal_status", "cin", "cla_rate", "deprivation2025", "wales"}
+FAMILY_FILES = {"newborn_s31", "legal_status", "cin", "cla_rate", "deprivation2025", "wales"}
 
 
-def _widen_measures() -> list[dict]:
-    files = [f for f in measure_files() if f.stem in WIDEN_FILES]
-    assert {f.stem for f in files} == WIDEN_FILES
+def _registry_measures() -> list[dict]:
+    files = [f for f in measure_files() if f.stem in FAMILY_FILES]
+    assert {f.stem for f in files} == FAMILY_FILES
     return load_measures([*files])
 
 
 def test_registry_rows_complete(con):
     reg = con.execute("SELECT * FROM measures").df().set_index("measure_id")
-    for m in _widen_measures():
+    for m in _registry_measures():
         r = reg.loc[m["measure_id"]]
         assert r["definition"] and r["caveats"] and r["source_ids"], m["measure_id"]
         assert r["first_year"] is not None and not pd.isna(r["first_year"]), f"{m['measure_id']} has no values"
 
 
 def test_la_coverage_latest_year(con):
-    """Every LA-level widen measure has rows for >= 140 English LAs (Wales: all 22) in its latest year."""
-    for m in _widen_measures():
+    """Every LA-level measure of these families has rows for >= 140 English LAs (Wales: all 22) in its latest year."""
+    for m in _registry_measures():
         mid = m["measure_id"]
         if mid.startswith("nfjo_"):
             continue  # national / regional figures only (no public LA newborn series)

@@ -1,0 +1,1 @@
+"""Reference steps: areas, geometry, services and denominators (tables every layer after staging uses)."""

@@ -1,0 +1,52 @@
+"""docs/warehouse.md cannot drift from the warehouse: its table index lists exactly the public tables and columns of
+a built warehouse, and every table the document names in a heading is in the index."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "warehouse.md"
+
+
+def index(text: str) -> dict[str, list[str]]:
+    """{table: [columns]} from the '## Table index' section (rows `| `table` | `col`, `col` |`)."""
+    section = text.split("\n## Table index", 1)[1].split("\n## ", 1)[0]
+    out = {}
+    for line in section.splitlines():
+        m = re.match(r"^\|\s*`([a-z0-9_]+)`\s*\|(.*)\|\s*$", line)
+        if m:
+            assert m.group(1) not in out, f"{m.group(1)} listed twice"
+            out[m.group(1)] = re.findall(r"`([a-z0-9_]+)`", m.group(2))
+    return out
+
+
+def headings(text: str) -> set[str]:
+    """Table names in headings such as '## `areas`' or '## `measures` (the measure registry ...)'."""
+    return {m for h in re.findall(r"^#{2,3} (.*)$", text, re.M) for m in re.findall(r"^`([a-z0-9_]+)`", h)}
+
+
+def test_index_parser_reads_rows_and_rejects_duplicates():
+    text = "x\n## Table index\n| table | columns |\n|---|---|\n| `a` | `x`, `y` |\n| `b` | `z` |\n## Next\n| `c` | `q` |\n"
+    assert index(text) == {"a": ["x", "y"], "b": ["z"]}
+    assert headings("## `areas`\n### `cla_starts_u1` — children\n## Statistics\n") == {"areas", "cla_starts_u1"}
+
+
+def test_table_index_matches_the_built_warehouse(con):
+    documented = index(DOC.read_text(encoding="utf-8"))
+    rows = con.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_name NOT LIKE 'stg_%' "
+                       "ORDER BY table_name, ordinal_position").fetchall()
+    built: dict[str, list[str]] = {}
+    for t, c in rows:
+        built.setdefault(t, []).append(c)
+    assert sorted(set(documented) - set(built)) == [], "documented but not in the warehouse"
+    assert sorted(set(built) - set(documented)) == [], "in the warehouse but not in docs/warehouse.md's table index"
+    for t, cols in built.items():
+        assert documented[t] == cols, f"{t}: documented {documented[t]} != built {cols}"
+
+
+def test_every_table_heading_is_an_indexed_table_or_a_measure(con):
+    text = DOC.read_text(encoding="utf-8")
+    tables = set(index(text))
+    measures = {r[0] for r in con.execute("SELECT measure_id FROM measures").fetchall()}
+    unknown = sorted(headings(text) - tables - measures)
+    assert unknown == [], f"headings name tables or measures that do not exist: {unknown}"
