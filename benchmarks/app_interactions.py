@@ -36,15 +36,18 @@ def drive_map(at, years: list[int], measures: list[str], las: list[str], repeat:
     slider = lambda: at.select_slider(key="w_map_year")  # noqa: E731
     if warm:  # warm every (measure, year) once, as a user session would after a few clicks
         for m in measures:
-            at.selectbox(key="w_map_measure").set_value(m); timed(at)
+            at.selectbox(key="w_map_measure").set_value(m)
+            timed(at)
             for y in years:
-                slider().set_value(int(y)); timed(at)
+                slider().set_value(int(y))
+                timed(at)
     for _ in range(repeat):
         for m in measures:
             at.selectbox(key="w_map_measure").set_value(m)
             res.setdefault("change measure", []).append(timed(at))
             for y in years:
-                slider().set_value(int(y)); res.setdefault("change year", []).append(timed(at))
+                slider().set_value(int(y))
+                res.setdefault("change year", []).append(timed(at))
         for code in las:
             at.selectbox(key="w_map_area").set_value(code)
             res.setdefault("select an LA", []).append(timed(at))
@@ -60,8 +63,11 @@ def data_layer(repeat: int) -> dict[str, list[float]]:
         for m in mids:
             for y in data.measure_years(m)[-4:]:
                 t = time.perf_counter()
-                data.measure(m); data.values(m, y, "la"); data.values(m, y, "england")
-                data.layer_for(y, "la", ("England",)); data.period_label(m, y)
+                data.measure(m)
+                data.values(m, y, "la")
+                data.values(m, y, "england")
+                data.layer_for(y, "la", ("England",))
+                data.period_label(m, y)
                 res.setdefault("data layer: values + layer for (measure, year)", []).append(
                     (time.perf_counter() - t) * 1000)
     return res
@@ -85,12 +91,15 @@ def main() -> int:
 
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.switch_page("pages/map.py")
-    t0 = time.perf_counter(); at.run(); first = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    at.run()
+    first = (time.perf_counter() - t0) * 1000
     atlas = drive_map(at, years, measures, las, args.repeat)
     out: dict = {"atlas_first_visit_ms": round(first, 1), "atlas": summarise(atlas)}
     out["data_layer"] = summarise(data_layer(args.repeat))
     tr = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    tr.switch_page("pages/trends.py"); tr.run()
+    tr.switch_page("pages/trends.py")
+    tr.run()
     from pages._lib import data
     opts = data.la_codes()
     trends: dict[str, list[float]] = {}
@@ -110,7 +119,9 @@ def main() -> int:
 
     if not args.no_naive:
         nv = AppTest.from_file(str(ROOT / "benchmarks" / "naive_app.py"), default_timeout=120)
-        t0 = time.perf_counter(); nv.run(); nfirst = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        nv.run()
+        nfirst = (time.perf_counter() - t0) * 1000
         assert not nv.exception, [e.message for e in nv.exception]
         naive = drive_map(nv, years, ["number", "percentage"], las, max(1, args.repeat - 1), warm=False)
         out["naive_first_visit_ms"] = round(nfirst, 1)

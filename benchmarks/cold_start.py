@@ -61,6 +61,7 @@ def cold_start(browser, env: dict, tmp: Path, prewarm_on: bool = False) -> dict:
         warm = None
         if prewarm_on:  # as `atlas up` does: a headless session runs the map page while the browser loads
             import threading
+
             from pipeline.prewarm import prewarm
             warm = threading.Thread(target=prewarm, args=(base,), daemon=True)
             warm.start()
@@ -94,7 +95,8 @@ def memory(browser, env: dict, tmp: Path, n: int) -> dict:
             pages.append((ctx, pg))
         for ctx, pg in pages:  # each session changes the year once (per-session state + cached figures)
             s = pg.get_by_role("slider").first
-            s.focus(); pg.keyboard.press("ArrowLeft")
+            s.focus()
+            pg.keyboard.press("ArrowLeft")
         for ctx, pg in pages:
             pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                                  timeout=90_000)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, fmt, pickers, profile_lib, services_view, state, ui
+from pages._lib import charts, data, pickers, profile_lib, services_view, state, ui
 
 ui.guard()
 ui.print_css()

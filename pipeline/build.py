@@ -21,16 +21,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import config
-from . import manifest
+from . import config, manifest
+from . import steps as steps_mod
 from .context import BuildContext
 from .domain import HAS_VALUE, check_rates
 from .errors import ValidationError
-from .fetch import FetchReport, fetch, sha256_file
+from .fetch import FetchReport, fetch
 from .fingerprint import code_fingerprint, fingerprint, stored_fingerprint  # noqa: F401 (re-exported)
 from .marts.common import IV_COLS, STATUSES
 from .registry import load_measures, load_sources
-from . import steps as steps_mod
 from .steps import Step
 
 INDICATORS = Step("build.indicator_values", "build", None, ("indicators", "areas"), ("indicator_values", "measures"))

@@ -13,8 +13,8 @@ from pathlib import Path
 for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
 
-from . import config
-from .errors import AtlasError
+from . import config  # noqa: E402 (after the thread settings above)
+from .errors import AtlasError  # noqa: E402
 
 
 def _mirror(args) -> Path | None:

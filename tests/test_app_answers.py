@@ -5,7 +5,6 @@ pages' default area."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import duckdb
@@ -13,7 +12,6 @@ import pandas as pd
 import pytest
 
 from pipeline.post.stats import NS_POOLED
-
 from tests.helpers import FIXTURES
 
 ROOT = Path(__file__).resolve().parent.parent

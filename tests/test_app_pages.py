@@ -3,12 +3,10 @@ the view and bad query parameters fall back to defaults with a visible notice.""
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")

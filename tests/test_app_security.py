@@ -156,8 +156,9 @@ PAGE_PATH = {"map": "", "trends": "trends", "north_south": "north_south", "compa
 @pytest.fixture(scope="module")
 def live_server(sec_warehouse, tmp_path_factory):
     pytest.importorskip("websockets")
-    from benchmarks.st_client import free_port, start_streamlit, stop
     import os
+
+    from benchmarks.st_client import free_port, start_streamlit, stop
     port = free_port()
     env = dict(os.environ, ATLAS_WAREHOUSE=str(sec_warehouse))
     proc = start_streamlit(port, env, tmp_path_factory.mktemp("seclog") / "streamlit.log")
@@ -172,6 +173,7 @@ def test_widget_injection_is_coerced(live_server, page):
     frontend encodes them. Every widget of every page must coerce them to a valid option: no exception, no error
     element, and the URL written back never carries the payload."""
     import asyncio
+
     from benchmarks.st_client import Session
 
     async def go():
@@ -202,6 +204,7 @@ def test_widget_injection_is_coerced(live_server, page):
 # CSV downloads
 def test_csv_neutralises_formulae_and_keeps_numbers():
     import csv
+
     from pages._lib import export
     names_in = ["=cmd|' /C calc'!A0", "+SUM(1)", "-2+3", "@A1", "\tTAB", "\rCR", "-", "-5\n",
                 "Hartlepool", "-5", "+7", "-0.25", "1e-5", "x\r=HYPERLINK(1)", "y\n@SUM(1)"]

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import (ARTIFACTS, TIMEOUT_MS, _url_param, browser, goto, no_exception,  # noqa: F401
-                                server, wait_idle)
+from tests.test_browser import ARTIFACTS, TIMEOUT_MS, _url_param, browser, goto, no_exception, server, wait_idle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent

@@ -149,6 +149,7 @@ def test_script_starts_and_stops_replicas_and_balancer(warehouse, tmp_path):
     import subprocess
     import sys
     import urllib.request
+
     from deploy import replicas
     if not Path(replicas.HAPROXY).exists():
         pytest.skip("haproxy not installed")

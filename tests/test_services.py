@@ -5,12 +5,11 @@ import csv
 import datetime as dt
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import shape
-
-import numpy as np
-import pandas as pd
 
 from pipeline.marts.services import mmhs_start, open_at, two_step
 from pipeline.reference.services import _confidence, interpretation, unit_status

@@ -1,10 +1,8 @@
 """Bring-your-own-extract import: validation (every problem at once, nothing written), hand-checked rates and CIs,
 disclosure control."""
 import math
-import os
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 

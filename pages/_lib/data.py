@@ -489,7 +489,8 @@ def _layer(tok: str, layer_id: str) -> dict | None:
 
     def walk(c):
         if isinstance(c[0], (int, float)):
-            lons.append(c[0]); lats.append(c[1])
+            lons.append(c[0])
+            lats.append(c[1])
         else:
             for x in c:
                 walk(x)
@@ -956,6 +957,7 @@ def imported_datasets() -> list[str]:
 def load_imported(name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Read a CLI-imported dataset read-only (it already holds only disclosure-controlled values)."""
     import duckdb
+
     from pipeline import user_import
     if name not in imported_datasets():
         raise FileNotFoundError(name)

@@ -20,6 +20,7 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _release_zip(tok: str) -> Path:
     from pipeline import release
+
     from . import data
     try:
         return release.release_zip(release.default_cache_dir(), data.warehouse_path())
@@ -40,6 +41,7 @@ def release_zip_bytes() -> bytes:
 
 def release_file_name() -> str:
     from pipeline import manifest, release
+
     from . import data
     return f"{release.release_name(manifest.build_id(data.build_info().get('fingerprint')))}.zip"
 

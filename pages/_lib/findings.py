@@ -8,7 +8,6 @@ deprivation, for the selected year first and the pooled period second. Every fig
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
 from . import data, fmt
 

@@ -7,13 +7,11 @@ DfE's national/regional rows (rounded to the nearest 10), never sums of LAs.
 """
 from __future__ import annotations
 
-import pandas as pd
-
 from ..context import BuildContext
 from ..domain import multiplier
 from ..parsers.common import fy_label
-from .common import iv_frame
 from ._rates import rate_rows
+from .common import iv_frame
 
 REQUIRES = ("stg_cin", "stg_pop_0_17")
 PRODUCES = ("indicators",)

@@ -16,8 +16,8 @@ import datetime as dt
 import pandas as pd
 
 from ..context import BuildContext
-from ..errors import SourceError
 from ..domain import ENGLAND, fy_start, in_force
+from ..errors import SourceError
 from ..parsers.common import fy_label
 from .common import iv_frame
 from .comparators import DfeCodes

@@ -4,13 +4,11 @@ Foundation measures: cla_starts_u1, live_births, cla_starts_u1_rate, imd2019_*.
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from ..context import BuildContext
-from ..errors import SourceError
 from ..domain import carried_forward, las_in_force, multiplier, rate_with_status
+from ..errors import SourceError
 from ..parsers.common import fy_label, join_notes
 from ..parsers.dfe_cla_starts import ISLES_OF_SCILLY, ISLES_OF_SCILLY_NOTE
 from ..reference.denominators import Denominators

@@ -32,8 +32,8 @@ from geo.boundaries import haversine_km
 
 from ..context import BuildContext
 from ..domain import carried_forward, las_in_force, multiplier, successor_map
-from .common import iv_frame
 from ..reference.denominators import Denominators
+from .common import iv_frame
 
 REQUIRES = ("areas", "area_successors", "la_geo", "services_points", "stg_births", "stg_age0", "stg_ltla22_utla22",
             "stg_mmhs_icb", "stg_utla_icb", "stg_family_hubs", "stg_separation_programmes")

@@ -8,12 +8,11 @@ London) are dropped. National rows are put on E92000001.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..context import BuildContext
 from ..errors import SourceError
-import numpy as np
-
 from .common import SYMBOLS_EES, join_notes, parse_counts, read_csv
 from .geography import ENGLAND, CodeHarmoniser
 

@@ -6,8 +6,8 @@ pandas' odf engine takes ~2-4 s per WIMD file; this reads one sheet's cell value
 """
 from __future__ import annotations
 
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 _T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"

@@ -9,7 +9,6 @@ import csv
 import io
 import re
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -15,8 +15,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..context import BuildContext
-from .geography import CodeHarmoniser
 from ._ees import read_ees_long
+from .geography import CodeHarmoniser
 
 REQUIRES = ("areas",)
 PRODUCES = ("stg_cin", "stg_pop_0_17")

@@ -12,8 +12,8 @@ import pandas as pd
 
 from ..context import BuildContext
 from ..errors import SourceError
-from .geography import CodeHarmoniser
 from ._ees import read_ees_long
+from .geography import CodeHarmoniser
 
 REQUIRES = ("areas",)
 PRODUCES = ("stg_cla_rate_10k",)

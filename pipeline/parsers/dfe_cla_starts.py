@@ -10,8 +10,8 @@ import pandas as pd
 
 from ..context import BuildContext
 from ..errors import SourceError
-from .common import SYMBOLS_EES, SYMBOLS_SFR, join_notes, parse_counts, read_csv
 from ._ees import LEVELS, check_levels_and_years, fast_counts
+from .common import SYMBOLS_EES, SYMBOLS_SFR, join_notes, read_csv
 from .geography import ENGLAND, CodeHarmoniser
 
 REQUIRES = ("areas",)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
 from ..context import BuildContext
 from ..errors import SourceError
 from .common import read_csv

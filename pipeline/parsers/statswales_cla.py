@@ -75,7 +75,7 @@ def statswales_year(ctx: BuildContext, year: int, names: dict[str, str]) -> pd.D
         name = r[1].strip() or r[0].strip()
         code = names.get(name)
         if code is None:
-            raise SourceError(sid, rel, f"local authority name not in data/wales_la_names.csv", column="column 2",
+            raise SourceError(sid, rel, "local authority name not in data/wales_la_names.csv", column="column 2",
                               row=i, value=name)
         b = _cell(r[BOYS_U1], sid, rel, BOYS_U1, i)
         g = _cell(r[GIRLS_U1], sid, rel, GIRLS_U1, i)

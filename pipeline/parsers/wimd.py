@@ -5,8 +5,8 @@ Staging `stg_wimd2019_lsoa`: WIMD 2019 overall score per 2011 LSOA, with the W06
 """
 from __future__ import annotations
 
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 import numpy as np
 import pandas as pd

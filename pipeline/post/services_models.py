@@ -24,8 +24,16 @@ import pandas as pd
 
 from .. import stats as S
 from ..context import BuildContext
-from .stats import (HAS_VALUE, NS_MEASURE, NS_POOLED, PRIMARY_FAMILY, _extend_by_successors, _measure_by_code,
-                    _northing_km, _table_exists)
+from .stats import (
+    HAS_VALUE,
+    NS_MEASURE,
+    NS_POOLED,
+    PRIMARY_FAMILY,
+    _extend_by_successors,
+    _measure_by_code,
+    _northing_km,
+    _table_exists,
+)
 
 REQUIRES = ("indicator_values", "areas", "area_successors", "la_geo", "mbu_nearest")
 PRODUCES = ("services_models", "services_summary")

@@ -10,6 +10,7 @@ from .. import config
 from ..context import BuildContext
 from ..denominator_notes import age0_note, nearest_births_note
 from ..domain import ENGLAND, FY_YEARS, in_force_sql
+
 REQUIRES = ("areas", "stg_cla_starts", "stg_births", "stg_age0", "stg_ltla22_utla22")
 PRODUCES = ("area_dfe_codes", "births_denominators")
 

@@ -17,7 +17,6 @@ The other service files are staged by pipeline/parsers/services.py.
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
