@@ -20,3 +20,24 @@ def with_geometry(src: Path, dest: Path) -> tuple[Path, bool]:
         con.close()
     assert n > 0, "the test warehouse has no boundary layers"
     return dest, False
+
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+def app_factory(warehouse: Path, monkeypatch, timeout: int = 180):
+    """make(page, at=None, **params): run the app's `page` on `warehouse` with these URL parameters (in a new
+    AppTest, or in `at` to continue a session) and fail on any exception shown on the page."""
+    monkeypatch.setenv("ATLAS_WAREHOUSE", str(warehouse))
+    from streamlit.testing.v1 import AppTest
+
+    def make(page: str, at=None, **params) -> AppTest:
+        at = at or AppTest.from_file(APP, default_timeout=timeout)
+        at.query_params.clear()
+        at.switch_page(f"pages/{page}.py")
+        for k, v in params.items():
+            at.query_params[k] = v
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+    return make

@@ -152,3 +152,10 @@ def pytest_runtest_setup(item):
     if m is not None and mirror_path() is None:
         reason = m.args[0] if m.args else "checks the publishers' real figures"
         pytest.skip(f"real figures ({reason}); needs the raw mirror (set ATLAS_MIRROR)")
+
+
+@pytest.fixture()
+def app(app_warehouse, monkeypatch):
+    """The app on a copy of the session warehouse: app(page, at=None, **url_params) -> AppTest (tests/app_support.py)."""
+    from tests.app_support import app_factory
+    return app_factory(app_warehouse, monkeypatch)

@@ -18,22 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 
 
-@pytest.fixture()
-def app(app_warehouse, monkeypatch):
-    monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
-    from streamlit.testing.v1 import AppTest
-
-    def make(page: str, at=None, **params) -> AppTest:
-        at = at or AppTest.from_file(APP, default_timeout=180)
-        at.query_params.clear()
-        at.switch_page(f"pages/{page}.py")
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-    return make
-
 
 @pytest.fixture()
 def wh(app_warehouse):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from pipeline.denominator_notes import age0_note, denominator_basis, nearest_births_note
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,21 +16,6 @@ def test_denominator_basis_round_trips_the_notes():
     assert denominator_basis(age0_note(2024), "ok") is None
     assert denominator_basis(None, "denominator_fallback") is None
 
-
-@pytest.fixture()
-def app(app_warehouse, monkeypatch):
-    monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
-    from streamlit.testing.v1 import AppTest
-
-    def make(page: str, **params) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.switch_page(f"pages/{page}.py")
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-    return make
 
 
 def _captions(at) -> str:

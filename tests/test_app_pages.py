@@ -14,21 +14,6 @@ PAGES = ["map", "trends", "north_south", "compare", "profile", "services", "down
 INJECTION = "'; DROP TABLE x;--"
 
 
-@pytest.fixture()
-def app(app_warehouse, monkeypatch):
-    monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
-    from streamlit.testing.v1 import AppTest
-
-    def make(page: str, **params) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.switch_page(f"pages/{page}.py")
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-    return make
-
 
 def texts(at) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.success]

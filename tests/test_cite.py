@@ -36,18 +36,8 @@ def cite_warehouse(app_warehouse, tmp_path_factory) -> tuple[Path, str, str]:
 
 @pytest.fixture()
 def app(cite_warehouse, monkeypatch):
-    monkeypatch.setenv("ATLAS_WAREHOUSE", str(cite_warehouse[0]))
-    from streamlit.testing.v1 import AppTest
-
-    def make(page: str, **params) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.switch_page(f"pages/{page}.py")
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-    return make
+    from tests.app_support import app_factory
+    return app_factory(cite_warehouse[0], monkeypatch)
 
 
 def _q(at, k):

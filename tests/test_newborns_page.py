@@ -18,21 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 
 
-@pytest.fixture()
-def app(app_warehouse, monkeypatch):
-    monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
-    from streamlit.testing.v1 import AppTest
-
-    def make(page: str, **params):
-        at = AppTest.from_file(APP, default_timeout=180)
-        at.switch_page(f"pages/{page}.py")
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-    return make
-
 
 def _figure_ids() -> set[str]:
     out = set()

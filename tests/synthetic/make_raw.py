@@ -156,6 +156,12 @@ def do_table(rows: list[list], header_rows: int, name: str, areas: Areas, area_r
     return out
 
 
+# code-lookup columns the pipeline never reads (row ids, Welsh-language names, combined-authority columns) and a
+# lookup it registers but does not read: dropped / cut to the kept areas in the synthetic edition
+UNREAD_COLUMNS = {"ObjectId", "LTLA23NMW", "UTLA23NMW", "mctycd", "mctynm", "cauthcd", "cauthnm"}
+UNREAD_LOOKUPS = {"geography/onsvisual_la_code_changes_2018_2025.csv"}
+
+
 def do_csv(src: Path, dst: Path, rel: str, areas: Areas) -> None:
     raw = src.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf")
@@ -175,9 +181,14 @@ def do_csv(src: Path, dst: Path, rel: str, areas: Areas) -> None:
         seen, out = set(), rows[:1]
         lad = rows[0].index("LAD23CD") if "LAD23CD" in rows[0] else None
         for r in rows[1:]:
+            if rel in UNREAD_LOOKUPS and not areas.row_kept(r):
+                continue
             if lad is None or r[lad] not in seen or r[lad] in areas.codes:
                 out.append(r)
                 seen.add(r[lad] if lad is not None else None)
+        # only the columns the pipeline reads: the fixture is never a copy of the publisher's file
+        keep = [j for j, c in enumerate(out[0]) if c.lstrip("\ufeff") not in UNREAD_COLUMNS]
+        out = [[r[j] for j in keep if j < len(r)] for r in out]
     else:
         out = do_table(rows, 4 if wales else 1, rel, areas, area_rule=not wales)
     _derive(out)
