@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.test_app_pages import APP, texts
+from tests.test_app_pages import texts
 
 BLACKPOOL, HARTLEPOOL, MIDDLESBROUGH = "E06000009", "E06000001", "E06000002"
 # Blackpool's May 2025 DfE neighbours as published (DfE numbers 805, 806, 394, 341, 393, 807, 354, 880, 355, 861)
@@ -87,18 +87,8 @@ def test_ons_similar_areas_are_filtered_to_english_upper_tier(con):
 # app
 @pytest.fixture()
 def at_factory(app_warehouse, monkeypatch):
-    monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
-    from streamlit.testing.v1 import AppTest
-
-    def make(page: str, **params):
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.switch_page(f"pages/{page}.py")
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-    return make
+    from tests.app_support import app_factory
+    return app_factory(app_warehouse, monkeypatch)
 
 
 def _url_list(at, key):

@@ -108,19 +108,9 @@ def test_child_low_income_as_published(con, mirror):
 @pytest.mark.real_data("context measures' published years and coverage on every page")
 def test_context_measures_on_every_page(app_warehouse, monkeypatch):
     """Registered measures reach Map, Trends, Compare, Profile and Downloads with no page change."""
-    monkeypatch.setenv("ATLAS_WAREHOUSE", str(app_warehouse))
-    from streamlit.testing.v1 import AppTest
-
-    from tests.test_app_pages import APP, texts
-
-    def run(page, **params):
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.switch_page(f"pages/{page}.py")
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
+    from tests.app_support import app_factory
+    from tests.test_app_pages import texts
+    run = app_factory(app_warehouse, monkeypatch)
 
     at = run("map", measure="context_breastfeeding_6_8wk", year="2024")
     assert at.selectbox(key="w_map_measure").value == "context_breastfeeding_6_8wk"

@@ -17,7 +17,8 @@ import pandas as pd
 from .. import stats as S
 from ..context import BuildContext
 from ..domain import HAS_VALUE
-from .stats import NS_MEASURE, PRIMARY_FAMILY, _extend_by_successors, _measure_by_code, _northing_km
+from .services_models import ns_frame
+from .stats import NS_MEASURE, PRIMARY_FAMILY
 
 REQUIRES = ("indicator_values", "areas", "area_successors", "la_geo")
 PRODUCES = ("ns_context_models",)
@@ -72,13 +73,7 @@ def run(ctx: BuildContext) -> None:
         return
     areas = ctx.df("SELECT area_code, area_type, country FROM areas")
     succ = ctx.df("SELECT old_code, new_code, change_type FROM area_successors")
-    north, _ = _northing_km(ctx, succ)
-    imd = _extend_by_successors(_measure_by_code(iv, "imd2019_score"), succ)
-    eng_la = set(areas.loc[(areas["area_type"] == "la") & (areas["country"] == "England"), "area_code"])
-    d = iv[(iv["measure_id"] == NS_MEASURE) & iv["status"].isin(HAS_VALUE) & iv["area_code"].isin(eng_la)
-           & iv["numerator"].notna() & iv["denominator"].gt(0)].copy()
-    d["northing"] = d["area_code"].map(north) / 100
-    d["imd"] = d["area_code"].map(imd)
+    d, _ = ns_frame(ctx, iv, areas, succ)
     d = d.dropna(subset=["northing", "imd"])
     rows = []
     for mid, (ptype, unit, scale) in COVARIATES.items():

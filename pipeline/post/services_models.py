@@ -51,7 +51,9 @@ def _by_year(iv: pd.DataFrame, measure_id: str) -> dict[tuple[str, int], float]:
     return {(c, int(y)): float(v) for c, y, v in zip(m["area_code"], m["year"], m["value"])}
 
 
-def model_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def ns_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The north–south models' rows: English LAs' infant care starts with a count and births, with northing (100 km)
+    and IMD 2019 score (carried to successor codes); also used by the context-covariate models (ns_context.py)."""
     north, north_src = _northing_km(ctx, succ)
     imd = _extend_by_successors(_measure_by_code(iv, "imd2019_score"), succ)
     eng_la = set(areas.loc[(areas["area_type"] == "la") & (areas["country"] == "England"), "area_code"])
@@ -59,6 +61,11 @@ def model_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: 
            & iv["numerator"].notna() & iv["denominator"].gt(0)].copy()
     d["northing"] = d["area_code"].map(north) / 100
     d["imd"] = d["area_code"].map(imd)
+    return d, north_src
+
+
+def model_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    d, north_src = ns_frame(ctx, iv, areas, succ)
     keys = list(zip(d["area_code"], d["year"].astype(int)))
     for var, mid in (("mbu", "mbu_distance_km"), ("beds", "mbu_beds_100km_per_10k_births"),
                      ("mmhs", "mmhs_exposure_years")):
