@@ -9,6 +9,11 @@ For every other registered source, in this order:
    (timeouts, connection errors, HTTP 5xx/408/429, truncated bodies), a read timeout so a hanging server cannot stall
    the run, a temporary file renamed into place only when complete, and the registered sha256 as the authority: a
    download with another checksum is kept aside under `<raw>/.rejected/` and reported (file, expected, got), never used.
+   A source registered with `convert` (a file that is not a byte copy of its download, e.g. TopoJSON made GeoJSON)
+   downloads the original, checks it against `download_sha256` where recorded (else it is only checked through its
+   conversion), runs the converter (pipeline/convert.py) into a temporary file and keeps the result only if it has the
+   registered sha256; an original or a conversion with another checksum is kept aside and reported the same way.
+   An original that is itself a registered byte copy with that checksum (same URL) is taken from the cache.
 A file already in the cache (or in the mirror) whose checksum differs from the registry is a warning naming the file
 (a different edition, used if it still parses). Every file that could be obtained nowhere is a failure; the run ends
 with one summary (copied / downloaded / present / failed), each failure with its landing page and target path.
@@ -30,6 +35,7 @@ import socket
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +43,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import config
+from .convert import ConvertError, convert
 from .errors import AtlasError, MissingSourceError
 from .registry import Source, load_sources, source_file
 
@@ -79,6 +86,7 @@ class FetchReport:
     downloaded: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    converted: list[str] = field(default_factory=list)  # of `downloaded`: converted from their downloaded original
     mismatches: list[Mismatch] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     checksums: dict[str, str] = field(default_factory=dict)
@@ -86,6 +94,8 @@ class FetchReport:
     def summary(self) -> str:
         head = (f"fetch: {len(self.copied)} copied, {len(self.downloaded)} downloaded, {len(self.present)} present, "
                 f"{len(self.failed)} failed")
+        if self.converted:
+            head += f"; {len(self.converted)} converted from their downloaded originals"
         lines = [head]
         for m in self.mismatches:
             lines.append(f"  checksum mismatch: {m.file}: expected {m.expected}, got {m.got} (kept aside at {m.kept_at})")
@@ -222,9 +232,9 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
     sources = sources or load_sources()
     rules = url_rewrites()
     report = FetchReport()
-    bar = tqdm(list(sources.values()), desc="fetch", unit="file", disable=not progress or not sys.stderr.isatty(),
-               file=sys.stderr)
-    for src in bar:
+    bar = tqdm(sorted(sources.values(), key=lambda s: bool(s.convert)), desc="fetch", unit="file",
+               disable=not progress or not sys.stderr.isatty(), file=sys.stderr)
+    for src in bar:  # converted sources last: their original may be another source's file, fetched first
         if src.seed:  # kept in the project (data/seeds/): checked in place, never copied or downloaded
             dest = source_file(src, raw)
             if not dest.is_file():
@@ -250,34 +260,87 @@ def fetch(raw: Path | None = None, mirror: Path | None = None, sources: dict[str
             report.failed.append(Failure(src.id, f"not in the mirror; --offline, so not downloaded from {src.url}",
                                          src.landing_page, str(dest), src.url))
             continue
-        else:
-            url = rewrite_url(src.url, rules)
-            staged = raw / REJECTED_DIR / ".incoming" / src.path
-            try:
-                download(url, staged, progress=progress, label=src.id)
-            except DownloadError as exc:
-                report.failed.append(Failure(src.id, str(exc), src.landing_page, str(dest), src.url))
-                continue
-            got = sha256_file(staged)
-            if src.sha256 and got != src.sha256:
-                kept = raw / REJECTED_DIR / src.path
-                kept.parent.mkdir(parents=True, exist_ok=True)
-                staged.replace(kept)
-                report.mismatches.append(Mismatch(src.path, src.sha256, got, str(kept)))
-                note = f"; {src.convert}" if src.convert else ""
-                report.failed.append(Failure(
-                    src.id, f"downloaded from {url} but its sha256 is {got}, the registry has {src.sha256} "
-                            f"(a different edition or a corrupted download; kept aside at {kept}){note}",
-                    src.landing_page, str(dest), src.url))
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            staged.replace(dest)
-            report.downloaded.append(src.id)
+        elif not _download_source(src, raw, rewrite_url(src.url, rules), sources, report, progress):
+            continue
         _record(report, src, dest)
     shutil.rmtree(raw / REJECTED_DIR / ".incoming", ignore_errors=True)
+    if (raw / REJECTED_DIR).is_dir() and not any((raw / REJECTED_DIR).iterdir()):
+        (raw / REJECTED_DIR).rmdir()  # nothing was kept aside
     if report.failed:
         raise FetchError(report)
     return report
+
+
+def _keep_aside(path: Path, kept: Path) -> Path:
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    path.replace(kept)
+    return kept
+
+
+def _download_source(src: Source, raw: Path, url: str, sources: dict[str, Source], report: FetchReport,
+                     progress: bool) -> bool:
+    """Download `src` (converting its original where registered) into <raw>/<path>; True when it is in place."""
+    dest, staged = raw / src.path, raw / REJECTED_DIR / ".incoming" / src.path
+    what = f"downloaded from {url}"
+    try:
+        if src.convert:
+            original = _original(src, raw, url, sources, report, progress)
+            if original is None:
+                return False
+            what = f"converted with {src.convert} from {original.name} ({url})"
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                convert(src.convert, original, staged, src.convert_args)
+            except ConvertError as exc:
+                kept = original if not original.is_relative_to(raw / REJECTED_DIR) else \
+                    _keep_aside(original, raw / REJECTED_DIR / Path(src.path).parent / original.name)
+                raise DownloadError(f"{what}: conversion failed: {exc} (original at {kept})", False) from None
+        else:
+            download(url, staged, progress=progress, label=src.id)
+    except DownloadError as exc:
+        report.failed.append(Failure(src.id, str(exc), src.landing_page, str(dest), src.url))
+        return False
+    got = sha256_file(staged)
+    if src.sha256 and got != src.sha256:
+        kept = _keep_aside(staged, raw / REJECTED_DIR / src.path)
+        report.mismatches.append(Mismatch(src.path, src.sha256, got, str(kept)))
+        unknown = " (the original's checksum is not recorded)" if src.convert and not src.download_sha256 else ""
+        report.failed.append(Failure(
+            src.id, f"{what} but its sha256 is {got}, the registry has {src.sha256}{unknown} (a different edition, "
+                    f"a corrupted download or another converter output; kept aside at {kept})",
+            src.landing_page, str(dest), src.url))
+        return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staged.replace(dest)
+    report.downloaded.append(src.id)
+    if src.convert:
+        report.converted.append(src.id)
+    return True
+
+
+def _original(src: Source, raw: Path, url: str, sources: dict[str, Source], report: FetchReport,
+              progress: bool) -> Path | None:
+    """The verified original of a converted source: a registered byte copy of the same URL already in the cache with
+    `download_sha256`, else a download checked against `download_sha256` (where recorded). None after a failure."""
+    for other in sources.values():
+        cached = raw / other.path
+        if (src.download_sha256 and other.url == src.url and not other.convert and not other.seed
+                and other.sha256 == src.download_sha256 and cached.is_file()
+                and sha256_file(cached) == src.download_sha256):
+            return cached
+    name = Path(urllib.parse.urlsplit(src.url).path).name or "download"
+    original = raw / REJECTED_DIR / ".incoming" / ".originals" / src.id / name
+    download(url, original, progress=progress, label=f"{src.id} (original)")
+    got = sha256_file(original)
+    if src.download_sha256 and got != src.download_sha256:
+        kept = _keep_aside(original, raw / REJECTED_DIR / Path(src.path).parent / name)
+        report.mismatches.append(Mismatch(f"{name} (original of {src.path})", src.download_sha256, got, str(kept)))
+        report.failed.append(Failure(
+            src.id, f"downloaded the original {name} from {url} but its sha256 is {got}, the registry's "
+                    f"download_sha256 is {src.download_sha256} (a different edition or a corrupted download; kept "
+                    f"aside at {kept}; not converted)", src.landing_page, str(raw / src.path), src.url))
+        return None
+    return original
 
 
 def needs_fetch(raw: Path | None = None, sources: dict[str, Source] | None = None) -> bool:

@@ -1,8 +1,9 @@
 """The source registry (data/sources.toml) and measure registry (data/measures.toml)."""
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config
@@ -29,7 +30,11 @@ class Source:
     path: str
     sha256: str
     seed: bool = False  # a table compiled by hand from cited pages, kept in the project under data/seeds/
-    convert: str = ""   # how the registered file was made from the download, where it is not a byte copy
+    # where the registered file is not a byte copy of the download: the converter `atlas fetch` runs on it (a name in
+    # pipeline/convert.py's CONVERTERS) with its arguments, and the sha256 of the original at `url` where recorded
+    convert: str = ""
+    convert_args: dict = field(default_factory=dict, hash=False)
+    download_sha256: str = ""
 
 
 def source_file(src: Source, raw: Path) -> Path:
@@ -47,9 +52,27 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
             raise ValueError(f"{path}: source entry {i} lacks {', '.join(missing)}")
         if entry["id"] in out:
             raise ValueError(f"{path}: duplicate source id {entry['id']!r}")
+        _check_conversion(path, entry)
         out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS}, seed=bool(entry.get("seed", False)),
-                                  convert=str(entry.get("convert", "")))
+                                  convert=str(entry.get("convert", "")), convert_args=dict(entry.get("convert_args", {})),
+                                  download_sha256=str(entry.get("download_sha256", "")))
     return out
+
+
+def _check_conversion(path: Path, entry: dict) -> None:
+    """`convert` names a known converter; `convert_args` and `download_sha256` only come with it."""
+    from .convert import CONVERTERS
+
+    where = f"{path}: source {entry['id']!r}"
+    name = entry.get("convert", "")
+    if name and name not in CONVERTERS:
+        raise ValueError(f"{where}: convert = {name!r} is not a converter (known: {', '.join(CONVERTERS)})")
+    if not name and ("convert_args" in entry or "download_sha256" in entry):
+        raise ValueError(f"{where}: convert_args / download_sha256 given without convert")
+    if "convert_args" in entry and not isinstance(entry["convert_args"], dict):
+        raise ValueError(f"{where}: convert_args must be a table")
+    if entry.get("download_sha256") and not re.fullmatch(r"[0-9a-f]{64}", entry["download_sha256"]):
+        raise ValueError(f"{where}: download_sha256 is not 64 hex digits")
 
 
 def measure_files() -> list[Path]:

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from pipeline.convert import convert
 from pipeline.fetch import (
     REJECTED_DIR,
     FetchError,
@@ -21,8 +22,9 @@ from pipeline.fetch import (
     url_rewrites,
 )
 from pipeline.registry import Source, load_sources
-from tests.conftest import run_atlas
+from tests.conftest import FULL, run_atlas
 from tests.localserver import serve, url_to_local
+from tests.test_convert import TOPOJSON_ORIGINALS, make_r_original, sha, write_topojson
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -139,30 +141,128 @@ def test_download_helper_writes_atomically(tmp_path):
     assert dest.read_bytes() == b"previous" and sorted(p.name for p in dest.parent.iterdir()) == ["x.bin"]
 
 
+TOPO_ARGS = {"layer": "data", "drop": ["id"], "rename": {"AREACD": "CTYUA19CD", "AREANM": "CTYUA19NM"}}
+
+
+@pytest.fixture()
+def converted_site(tmp_path, monkeypatch):
+    """Two converted sources on the local server: a TopoJSON (original checksum recorded) and an .rds (not recorded),
+    each registered with the checksum of its conversion."""
+    import pandas as pd
+    import pyreadr
+    root, ref = tmp_path / "srv" / "files.example.org", tmp_path / "ref"
+    (root / "r").mkdir(parents=True)
+    ref.mkdir()
+    topo = write_topojson(root / "b.json")
+    convert("topojson_layer", topo, ref / "b.geojson", TOPO_ARGS)
+    pyreadr.write_rds(str(root / "r/t.rds"), pd.DataFrame({"code": ["E1", None], "n": ["5", "c"]}))
+    convert("rdata_to_csv", root / "r/t.rds", ref / "t.csv")
+    common = dict(family="t", publisher="P", edition="E", licence="OGL")
+    srcs = {"b": Source(id="b", title="Title b", landing_page="https://example.org/landing/b",
+                        url="https://files.example.org/b.json", path="geography/b.geojson", sha256=sha(ref / "b.geojson"),
+                        convert="topojson_layer", convert_args=TOPO_ARGS, download_sha256=sha(topo), **common),
+            "t": Source(id="t", title="Title t", landing_page="https://example.org/landing/t",
+                        url="https://files.example.org/r/t.rds", path="d/t.csv", sha256=sha(ref / "t.csv"),
+                        convert="rdata_to_csv", **common)}
+    monkeypatch.setenv("ATLAS_FETCH_RETRIES", "1")
+    monkeypatch.setenv("ATLAS_FETCH_TIMEOUT", "5")
+    return tmp_path / "srv", srcs, ref
+
+
+def test_converted_sources_are_downloaded_converted_and_verified(converted_site, tmp_path, monkeypatch):
+    root, srcs, ref = converted_site
+    rep, err, _ = _run((root, srcs), tmp_path, monkeypatch)
+    assert err is None and sorted(rep.downloaded) == sorted(rep.converted) == ["b", "t"]
+    assert "0 copied, 2 downloaded, 0 present, 0 failed; 2 converted from their downloaded originals" in rep.summary()
+    raw = tmp_path / "raw"
+    assert (raw / "geography/b.geojson").read_bytes() == (ref / "b.geojson").read_bytes()
+    assert (raw / "d/t.csv").read_bytes() == (ref / "t.csv").read_bytes() == b"code,n\nE1,5\n,c\n"
+    assert sorted(p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file()) == ["d/t.csv",
+                                                                                        "geography/b.geojson"]
+    rep2, err2, srv = _run((root, srcs), tmp_path, monkeypatch)
+    assert err2 is None and sorted(rep2.present) == ["b", "t"] and srv.requests == []
+
+
+def test_converted_source_original_with_wrong_checksum_kept_aside(converted_site, tmp_path, monkeypatch):
+    root, srcs, _ = converted_site
+    other = write_topojson(tmp_path / "other.json", layer="data")
+    other.write_text(other.read_text(encoding="utf-8").replace("Square", "Another edition"), encoding="utf-8")
+    (root / "files.example.org/b.json").write_bytes(other.read_bytes())
+    rep, err, _ = _run((root, srcs), tmp_path, monkeypatch)
+    assert [f.source_id for f in rep.failed] == ["b"] and rep.downloaded == ["t"]
+    (m,) = rep.mismatches
+    assert (m.file, m.expected, m.got) == ("b.json (original of geography/b.geojson)", srcs["b"].download_sha256,
+                                           sha(other))
+    kept = tmp_path / "raw" / REJECTED_DIR / "geography/b.json"
+    assert m.kept_at == str(kept) and kept.read_bytes() == other.read_bytes()
+    assert not (tmp_path / "raw/geography/b.geojson").exists()  # never converted, never used
+    assert f"expected {srcs['b'].download_sha256}, got {sha(other)}" in str(err) and "not converted" in str(err)
+
+
+def test_conversion_with_other_bytes_kept_aside(converted_site, tmp_path, monkeypatch):
+    """The .rds original has no recorded checksum: a different table is caught on the converted CSV."""
+    import pandas as pd
+    import pyreadr
+    root, srcs, _ = converted_site
+    pyreadr.write_rds(str(root / "files.example.org/r/t.rds"), pd.DataFrame({"code": ["E1", None], "n": ["6", "c"]}))
+    rep, err, _ = _run((root, srcs), tmp_path, monkeypatch)
+    assert [f.source_id for f in rep.failed] == ["t"] and rep.downloaded == ["b"]
+    (m,) = rep.mismatches
+    kept = tmp_path / "raw" / REJECTED_DIR / "d/t.csv"
+    assert (m.file, m.expected, m.got, m.kept_at) == ("d/t.csv", srcs["t"].sha256, sha(kept), str(kept))
+    assert kept.read_bytes() == b"code,n\nE1,6\n,c\n" and not (tmp_path / "raw/d/t.csv").exists()
+    assert "converted with rdata_to_csv from t.rds" in str(err) and "checksum is not recorded" in str(err)
+
+
+def test_original_that_cannot_be_converted_is_a_failure(converted_site, tmp_path, monkeypatch):
+    root, srcs, _ = converted_site
+    (root / "files.example.org/r/t.rds").write_bytes(b"<html>moved</html>")
+    rep, err, _ = _run((root, srcs), tmp_path, monkeypatch)
+    assert [f.source_id for f in rep.failed] == ["t"] and not rep.mismatches
+    kept = tmp_path / "raw" / REJECTED_DIR / "d/t.rds"
+    assert "conversion failed" in str(err) and "not a readable R data file" in str(err) and str(kept) in str(err)
+    assert kept.read_bytes() == b"<html>moved</html>" and not (tmp_path / "raw/d/t.csv").exists()
+
+
+def test_original_registered_as_a_byte_copy_is_not_downloaded_twice(converted_site, tmp_path, monkeypatch):
+    root, srcs, _ = converted_site
+    b = srcs["b"]
+    copy = Source(id="b_topo", family="t", title="TopoJSON", publisher="P", edition="E", licence="OGL",
+                  landing_page=b.landing_page, url=b.url, path="geography/src/b.json", sha256=b.download_sha256)
+    rep, err, srv = _run((root, {"b": b, "b_topo": copy}), tmp_path, monkeypatch)
+    assert err is None and sorted(rep.downloaded) == ["b", "b_topo"] and rep.converted == ["b"]
+    assert srv.requests == ["files.example.org/b.json"]
+
+
 @pytest.mark.integration
 def test_fetch_everything_by_download_then_build(mirror, tmp_path):
     """A clone with no mirror: `atlas fetch` downloads every registered URL into an empty cache, then `atlas build`.
 
     The local server stands in for the publishers and repositories, serving each registered file at its URL's path.
-    (For the sources with a `convert` note the real URL serves the original before conversion; here it serves the
-    registered file, so this test proves the URL layout, download, verification and build, not the conversion. Where
-    that original is itself a registered source, the URL serves it, and the converted file is placed in the cache
-    beforehand, as a mirror would provide it.)"""
+    For the sources registered with `convert` it serves the originals, which `atlas fetch` converts and verifies: the
+    exact TopoJSON files the mirror keeps under geography/topojson_source/ (the multi-year one is also a registered
+    byte copy at the same URL, downloaded once), and for the two R data files, whose originals were not kept, an
+    .rds/.rda holding the registered table. On the synthetic edition (no originals) the converted files are placed in
+    the cache beforehand, as a mirror would provide them."""
     srv_root = tmp_path / "srv"
     raw, wh = tmp_path / "raw", tmp_path / "atlas.duckdb"
     sources = load_sources()
-    byte_copy_urls = {s.url for s in sources.values() if not s.seed and not s.convert}
-    cached = [s for s in sources.values() if s.convert and s.url in byte_copy_urls]
-    for s in sources.values():
-        if s.seed:
-            continue  # shipped with the project, read in place from data/seeds/
-        if s in cached:
-            dest = raw / s.path
+    cached = []
+    for s in sorted((s for s in sources.values() if not s.seed), key=lambda s: bool(s.convert)):  # seeds: in place
+        served = srv_root / url_to_local(s.url)
+        if s.convert and not FULL:
+            cached.append(s)
+            _place(mirror / s.path, raw / s.path)
+        elif s.convert == "rdata_to_csv":
+            make_r_original(mirror, s.id, served)
+        elif s.convert:
+            if served.exists():  # the URL of a registered byte copy: that copy is the original
+                assert sha(served) == s.download_sha256
+            else:
+                _place(mirror / TOPOJSON_ORIGINALS[s.id], served)
         else:
-            dest = srv_root / url_to_local(s.url)
-            assert not dest.exists(), f"two byte-copy sources share the URL {s.url}"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.link(mirror / s.path, dest) if _same_fs(mirror, dest.parent) else shutil.copyfile(mirror / s.path, dest)
+            assert not served.exists(), f"two byte-copy sources share the URL {s.url}"
+            _place(mirror / s.path, served)
     with serve(srv_root) as (base, srv):
         env = {"ATLAS_RAW": str(raw), "ATLAS_WAREHOUSE": str(wh), "ATLAS_URL_REWRITE": f"https://={base}",
                "ATLAS_MIRROR": ""}
@@ -171,10 +271,14 @@ def test_fetch_everything_by_download_then_build(mirror, tmp_path):
         n_seed = sum(1 for s in sources.values() if s.seed)
         n_url = len(sources) - n_seed - len(cached)
         assert f"0 copied, {n_url} downloaded, {n_seed + len(cached)} present, 0 failed" in r.stdout
-        assert len(set(srv.requests)) == n_url
+        n_conv = sum(1 for s in sources.values() if s.convert) if FULL else 0
+        assert (f"; {n_conv} converted from their downloaded originals" in r.stdout) is FULL
+        urls = {url_to_local(s.url) for s in sources.values() if not s.seed and s not in cached}
+        assert sorted(srv.requests) == sorted(urls)  # each URL once, nothing else
         r = run_atlas(["build"], env)
     assert r.returncode == 0, r.stderr + r.stdout
     assert "built " in r.stdout and wh.exists()
+    assert not (raw / REJECTED_DIR).exists()
     import duckdb
     con = duckdb.connect(str(wh), read_only=True)
     try:
@@ -182,6 +286,41 @@ def test_fetch_everything_by_download_then_build(mirror, tmp_path):
         assert con.execute("SELECT count(*) FROM indicator_values").fetchone()[0] > 0
     finally:
         con.close()
+
+
+@pytest.mark.integration
+@pytest.mark.real_data("serves the publishers' original files of two converted sources")
+@pytest.mark.parametrize("source_id, wrong", [("ctyua_2019", "ctyua_2018"), ("iod2025_file10_v2", "edited")])
+def test_converted_source_from_another_original_is_kept_aside(real_mirror, tmp_path, monkeypatch, source_id, wrong):
+    """A converted source whose URL serves another original (the 2018 TopoJSON at the 2019 URL; an .rda whose table
+    has one value changed) is kept aside and reported, never used: on the original's recorded checksum where there is
+    one, else on the checksum of its conversion."""
+    src = load_sources()[source_id]
+    served = tmp_path / "srv" / url_to_local(src.url)
+    if wrong == "ctyua_2018":
+        _place(real_mirror / TOPOJSON_ORIGINALS["ctyua_2018"], served)
+    else:
+        edited = tmp_path / "edited"
+        text = (real_mirror / src.path).read_text(encoding="utf-8")
+        (edited / src.path).parent.mkdir(parents=True)
+        (edited / src.path).write_text(text.replace("Hartlepool,", "Hartlepool (edited),", 1), encoding="utf-8")
+        make_r_original(edited, source_id, served)
+    monkeypatch.setenv("ATLAS_FETCH_RETRIES", "1")
+    rep, err, _ = _run((tmp_path / "srv", {src.id: src}), tmp_path, monkeypatch)
+    (m,) = rep.mismatches
+    assert [f.source_id for f in rep.failed] == [source_id] and not rep.downloaded
+    assert m.expected == (src.download_sha256 or src.sha256) and m.got != m.expected
+    assert f"expected {m.expected}, got {m.got} (kept aside at {m.kept_at})" in str(err)
+    assert (tmp_path / "raw" / REJECTED_DIR).is_dir() and not (tmp_path / "raw" / src.path).exists()
+    if wrong == "ctyua_2018":
+        assert m.got == sha(real_mirror / TOPOJSON_ORIGINALS["ctyua_2018"]) and "not converted" in str(err)
+    else:
+        assert m.file == src.path and "checksum is not recorded" in str(err)
+
+
+def _place(src, dest) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.link(src, dest) if _same_fs(src, dest.parent) else shutil.copyfile(src, dest)
 
 
 def _same_fs(a, b) -> bool:

@@ -60,7 +60,33 @@ def test_loader_keeps_seed_and_convert():
     srcs = load_sources()
     assert len(srcs) == len(ENTRIES)
     for e in ENTRIES:
-        assert srcs[e["id"]].seed is bool(e.get("seed")) and srcs[e["id"]].convert == e.get("convert", "")
+        s = srcs[e["id"]]
+        assert s.seed is bool(e.get("seed")) and s.convert == e.get("convert", "")
+        assert s.convert_args == e.get("convert_args", {}) and s.download_sha256 == e.get("download_sha256", "")
+
+
+def test_converted_sources_name_a_converter():
+    """A registered file that is not a byte copy of its download says how `atlas fetch` makes it (a converter of
+    pipeline/convert.py) and, where recorded, the original's checksum; the loader refuses anything else."""
+    from pipeline.convert import CONVERTERS
+    converted = [e for e in ENTRIES if "convert" in e]
+    assert converted and all(e["convert"] in CONVERTERS for e in converted)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", e["download_sha256"]) for e in converted if "download_sha256" in e)
+    assert all("convert" in e for e in ENTRIES if "download_sha256" in e or "convert_args" in e)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('convert = "converted by hand"', "is not a converter"),
+    ('download_sha256 = "' + "0" * 64 + '"', "without convert"),
+    ('convert = "rdata_to_csv"\ndownload_sha256 = "abc"', "not 64 hex digits"),
+])
+def test_loader_rejects_bad_conversions(tmp_path, extra, message):
+    entry = ('[[source]]\nid = "x"\nfamily = "f"\ntitle = "t"\npublisher = "p"\nedition = "e"\nlicence = "l"\n'
+             'landing_page = "https://a.org/"\nurl = "https://a.org/x.rds"\npath = "x.csv"\nsha256 = "' + "0" * 64
+             + '"\n' + extra + "\n")
+    (tmp_path / "sources.toml").write_text(entry, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_sources(tmp_path / "sources.toml")
 
 
 def test_registry_test_rejects_bad_entries():
