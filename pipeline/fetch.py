@@ -98,7 +98,8 @@ class FetchReport:
             head += f"; {len(self.converted)} converted from their downloaded originals"
         lines = [head]
         for m in self.mismatches:
-            lines.append(f"  checksum mismatch: {m.file}: expected {m.expected}, got {m.got} (kept aside at {m.kept_at})")
+            lines.append(f"  checksum mismatch: {m.file}: expected {m.expected}, got {m.got} "
+                         f"(kept aside at {m.kept_at})")
         lines.extend(f"  failed: {f}" for f in self.failed)
         return "\n".join(lines)
 

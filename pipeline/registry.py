@@ -54,7 +54,8 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
             raise ValueError(f"{path}: duplicate source id {entry['id']!r}")
         _check_conversion(path, entry)
         out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS}, seed=bool(entry.get("seed", False)),
-                                  convert=str(entry.get("convert", "")), convert_args=dict(entry.get("convert_args", {})),
+                                  convert=str(entry.get("convert", "")),
+                                  convert_args=dict(entry.get("convert_args", {})),
                                   download_sha256=str(entry.get("download_sha256", "")))
     return out
 

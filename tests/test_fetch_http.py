@@ -159,7 +159,8 @@ def converted_site(tmp_path, monkeypatch):
     convert("rdata_to_csv", root / "r/t.rds", ref / "t.csv")
     common = dict(family="t", publisher="P", edition="E", licence="OGL")
     srcs = {"b": Source(id="b", title="Title b", landing_page="https://example.org/landing/b",
-                        url="https://files.example.org/b.json", path="geography/b.geojson", sha256=sha(ref / "b.geojson"),
+                        url="https://files.example.org/b.json", path="geography/b.geojson",
+                        sha256=sha(ref / "b.geojson"),
                         convert="topojson_layer", convert_args=TOPO_ARGS, download_sha256=sha(topo), **common),
             "t": Source(id="t", title="Title t", landing_page="https://example.org/landing/t",
                         url="https://files.example.org/r/t.rds", path="d/t.csv", sha256=sha(ref / "t.csv"),
