@@ -53,6 +53,7 @@ def site(tmp_path, monkeypatch):
 
 def _run(site, tmp_path, monkeypatch, behaviour=None):
     root, files = site
+    monkeypatch.delenv("ATLAS_MIRROR", raising=False)  # the download path is under test, not a mirror copy
     with serve(root, behaviour) as (base, srv):
         monkeypatch.setenv("ATLAS_URL_REWRITE", f"https://={base}")
         try:
