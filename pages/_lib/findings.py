@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import data, fmt
+from . import data, denominators, fmt
 
 # the measure of the north-south models: pipeline.post.stats.NS_MEASURE (not imported: the statistics module pulls
 # in the model libraries; tests/test_findings.py checks the two agree)
@@ -119,7 +119,8 @@ def key_findings(mid: str, year: int) -> tuple[str, list[str]]:
     if level == "la" and not data.is_user(mid):
         lines += north_south_lines(mid, year)
     n_miss = int(df["value"].isna().sum())
-    tail = f"Values are {unit}." if unit else ""
+    # a rate whose denominator is not live births of the year before says so, in the map caption's words
+    tail = denominators.note(df) or (f"Values are {unit}." if unit else "")
     if n_miss:
         tail += f" {n_miss} {what} have no published value (suppressed or not available)."
     if tail:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from pipeline.denominator_notes import denominator_basis
 
-from . import data, userdata
+from . import data, denominators, userdata
 
 HEADLINE_NOTE = ("**Infant care starts** counts children who *started to be looked after aged under 1*: all under-1s "
                  "(not only newborns) and every legal route into care. It is not the number of newborns in care "
@@ -161,13 +161,8 @@ def charts_sig(x) -> str:
 
 def denominator_notice(df: pd.DataFrame) -> None:
     """A caption under a map or chart when some rates use a denominator other than live births of year Y-1."""
-    if "note" not in df or "status" not in df:
-        return
-    basis = sorted({b for b in (denominator_basis(n, s) for n, s in zip(df["note"], df["status"])) if b})
-    if basis:
-        n = sum(1 for n_, s in zip(df["note"], df["status"]) if denominator_basis(n_, s))
-        st.caption(f"Denominator: {n} of these rates use {' / '.join(basis)} instead of live births of the year "
-                   f"before (not yet published for this period); they are flagged in the tooltips and the table.")
+    if text := denominators.note(df):
+        st.caption(text)
 
 
 def dispersion_notice(d: pd.DataFrame) -> None:
