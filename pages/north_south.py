@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, findings, services_view, state, ui
+from pages._lib import charts, data, findings, ns_view, services_view, state, ui
 
 ui.guard()
 st.title("North–south & deprivation")
 ps = state.PageState("ns", ('measure', 'year', 'view', 'imd', 'period', 'access'))
 key_box = st.container()  # key findings first on the page (filled once the measure and year are known)
-ids = [m for m in data.map_measure_ids() if data.measure(m).get("value_type") == "rate"
-       and data.measure(m).get("level") == "la"] or data.map_measure_ids()
+ids = ns_view.measure_ids()
 c1, c2, c3 = st.columns([3, 2, 3])
 mid = ps.choice("measure", "Measure", ids, data.default_measure(), format_func=ui.measure_label, shared="measure",
                 container=c1, what="measure")
@@ -19,10 +18,7 @@ unit = meta.get("unit", "")
 years = data.measure_years(mid)
 year = ps.choice("year", "Year", years, years[-1] if years else None, format_func=lambda y: data.period_label(mid, y),
                  shared="year", container=c2, what="year")
-sections = {"scatter": "Scatter plots", "deciles": "Deprivation deciles", "models": "Model (plain language)",
-            "oe": "Observed / expected map", "funnel": "Funnel plot", "services": "Services and rates"}
-if data.is_user(mid):  # user data: the LA-level views only (no new totals are derived from user data)
-    sections = {k: v for k, v in sections.items() if k in ("scatter", "funnel")}
+sections = ns_view.sections(mid)
 sec = ps.choice("view", "Show", list(sections), "scatter", format_func=sections.get, container=c3, what="view")
 ps.show_notices()
 # parameters of the other views are not validated in this view: drop them so the URL holds only valid values
@@ -94,9 +90,7 @@ elif sec == "models":
         if mid != findings.NS_MEASURE:
             st.info(f"The models are fitted to *{ui.measure_name(findings.NS_MEASURE)}*; they are shown here for "
                     "that measure, whichever measure is selected.", icon="ℹ️")
-        this = sm[sm["period"] == str(year)]
-        pooled = sm[sm["period"].str.contains("-")]
-        others = sm[(sm["period"] != str(year)) & ~sm["period"].str.contains("-")]
+        this, pooled, others = ns_view.model_periods(sm, year)
         if this.empty:
             st.markdown(f"No model for {period} (too few areas with a value).")
         for r in list(this.itertuples()) + list(pooled.itertuples()):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import data, denominators, fmt
+from . import data, denominators, fmt, map_view
 
 # the measure of the north-south models: pipeline.post.stats.NS_MEASURE (not imported: the statistics module pulls
 # in the model libraries; tests/test_findings.py checks the two agree)
@@ -80,7 +80,7 @@ def key_findings(mid: str, year: int) -> tuple[str, list[str]]:
     unit = meta.get("unit", "")
     period = data.period_label(mid, year)
     heading = f"Key findings: {meta.get('short_title', mid)}, {period}"
-    level = "region" if meta.get("level") == "region" else "la"
+    level = map_view.level_of(meta)
     df = data.values(mid, year, level)
     ok = df[df["value"].notna()].sort_values("value", ascending=False)
     what = "regions" if level == "region" else "local authorities"
