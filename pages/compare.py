@@ -10,7 +10,7 @@ st.title("Compare areas")
 ps = state.PageState("compare", ('area', 'set', 'with'))
 names = data.area_names()
 la_opts = data.la_codes()
-default = state.remembered_area() if state.remembered_area() in la_opts else ""  # else a prompt to choose
+default = pickers.remembered_default(la_opts, "")  # else a prompt to choose
 c1, c2 = st.columns([2, 3])
 area = ps.choice("area", "Local authority", ["", *la_opts], default, container=c1, what="area",
                  format_func=lambda c: pickers.area_label(c) if c else "— choose a local authority —")

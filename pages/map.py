@@ -48,8 +48,7 @@ else:
     st.caption("Click an area to select it (or use the list below). Grey areas have no published value. "
                "Scroll the page normally; use the chart's toolbar to zoom.")
 
-st.markdown(charts.map_summary(df, eng_value, unit, period,
-                               "regions" if level == "region" else "local authorities"))
+st.markdown(charts.map_summary(df, eng_value, unit, period, map_view.level_words(level)))
 ui.denominator_notice(df)
 if user:
     st.caption(map_view.user_comparator_caption(mid, year, unit))

@@ -55,9 +55,7 @@ if sec == "scatter":
     if user:
         st.caption("For user data only the LA-level views (scatter and funnel) are offered: decile rates and models "
                    "would need totals derived from your counts, which disclosure control does not allow.")
-    ok = sd[sd["value"].notna()]
-    st.markdown(f"{len(ok)} local authorities have a value in {period}; "
-                f"{int(sd['value'].isna().sum())} have none (suppressed or not available) and are not plotted.")
+    st.markdown(ns_view.scatter_count_text(sd, period))
     ui.table_alternative(findings.scatter_table(sd, meta), "Table: the data in these charts", key="ns_table")
 
 elif sec == "deciles":
@@ -65,21 +63,15 @@ elif sec == "deciles":
     if dg is None or dg.empty:
         ui.not_in_build("The deprivation-decile gradient", "`deprivation_gradient` from the statistics step")
     else:
-        ed = sorted(dg["imd_edition"].unique())
+        ed = ns_view.editions(dg)
         e = ps.choice("imd", "IMD edition", ed, ed[-1], what="IMD edition")
         ps.show_notices()
         d = dg[dg["imd_edition"] == e]
         st.plotly_chart(charts.decile_bars(d, unit), width="stretch", key="decile_bars")
         ui.dispersion_notice(d)
-        ineq = data.inequality(mid, year)
-        if ineq is not None and len(ineq[ineq["imd_edition"] == e]):
-            r = ineq[ineq["imd_edition"] == e].iloc[0]
-            st.markdown(f"**Slope index of inequality (SII):** {charts.fmt(r.sii)} {unit} "
-                        f"(95% CI {charts.fmt(r.sii_lower)} to {charts.fmt(r.sii_upper)}): the modelled gap between "
-                        f"the most and least deprived ends of the distribution of local authorities. "
-                        f"Relative index (RII): {charts.fmt(r.rii, digits=2)}.")
-        st.markdown(f"Decile 1 = the most deprived tenth of local authorities. Most deprived decile "
-                    f"{charts.fmt(d['rate'].iloc[0])}, least deprived {charts.fmt(d['rate'].iloc[-1])} {unit}.")
+        if sii := ns_view.sii_text(mid, year, e, unit):
+            st.markdown(sii)
+        st.markdown(ns_view.decile_text(d, unit))
         ui.table_alternative(findings.decile_table(d, meta), "Table: rates by decile", key="decile_table")
 
 elif sec == "models":
@@ -138,7 +130,7 @@ else:
         ui.not_in_build("The funnel plot", "`funnel_points` / `funnel_limits` from the statistics step")
     else:
         pts, lim, par = f
-        target = par["target"].iloc[0] if len(par) else None
+        target = findings.funnel_target(par)
         od = False if user else st.checkbox("Allow for overdispersion (wider limits)", value=False, key="ns_od")
         if user:
             st.caption(f"Centre line and limits: {par['method'].iloc[0]} ({charts.fmt(target)} {unit}); flags as "

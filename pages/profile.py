@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, pickers, profile_lib, services_view, state, ui
+from pages._lib import charts, data, findings, pickers, profile_lib, services_view, state, ui
 
 ui.guard()
 ui.print_css()
 ps = state.PageState("profile", ('area',))
 names = data.area_names()
 la_opts = data.la_codes()
-default = state.remembered_area() if state.remembered_area() in la_opts else ""  # else a prompt to choose
+default = pickers.remembered_default(la_opts, "")  # else a prompt to choose
 area = ps.choice("area", "Local authority", ["", *la_opts], default, what="area",
                  format_func=lambda c: pickers.area_label(c) if c else "— choose a local authority —")
 ps.show_notices()
@@ -74,7 +74,7 @@ if f is None:
     ui.not_in_build("The funnel plot", "the statistics step")
 else:
     pts, lim, par = f
-    target = par["target"].iloc[0] if len(par) else None
+    target = findings.funnel_target(par)
     st.plotly_chart(charts.funnel(pts, lim, target, data.measure(HEAD).get("unit", ""), highlight=area),
                     width="stretch", key="profile_funnel")
     if pos := profile_lib.funnel_position(pts, area):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, services_view, state, ui
+from pages._lib import charts, data, pickers, services_view, state, ui
 
 ui.guard()
 st.title("Services")
@@ -45,8 +45,7 @@ st.markdown("### Nearest unit to a local authority")
 la_opts = data.la_codes(current_only=True)
 if la_opts:
     names = data.area_names()
-    rem = state.remembered_area()
-    area = ps.choice("area", "Local authority", la_opts, rem if rem in la_opts else la_opts[0],
+    area = ps.choice("area", "Local authority", la_opts, pickers.remembered_default(la_opts, la_opts[0]),
                      format_func=lambda c: f"{names.get(c, c)} ({c})", what="area")
     ps.show_notices()
     services_view.show_nearest(area, key="services_nearest")

@@ -17,7 +17,7 @@ mid = ps.choice("measure", "Measure", ids, data.default_measure(), format_func=u
 meta = data.measure(mid)
 unit = meta.get("unit", "")
 la_opts = data.la_codes()
-default_la = [state.remembered_area()] if state.remembered_area() in la_opts else []  # else a prompt to choose
+default_la = [d] if (d := pickers.remembered_default(la_opts, None)) else []  # else a prompt to choose
 pickers.preset_picker(ps, "areas", la_opts, None, max_n=state.MAX_AREAS, container=c2)
 sel = ps.multi("areas", "Local authorities (up to 12)", la_opts, default_la, shared="areas",
                format_func=pickers.area_label, container=c2, what="areas")

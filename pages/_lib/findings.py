@@ -83,7 +83,7 @@ def key_findings(mid: str, year: int) -> tuple[str, list[str]]:
     level = map_view.level_of(meta)
     df = data.values(mid, year, level)
     ok = df[df["value"].notna()].sort_values("value", ascending=False)
-    what = "regions" if level == "region" else "local authorities"
+    what = map_view.level_words(level)
     lines = []
     if ok.empty:
         return heading, [f"No {what} have a published value for {period}."]
@@ -238,6 +238,11 @@ def decile_table(dg: pd.DataFrame, meta: dict) -> pd.DataFrame:
                      {"95% CI": ("lower_95", "upper_95", d)}).rename(columns={
         "decile": "IMD decile (1 = most deprived)", "n_areas": "Local authorities", "numerator": "Count",
         "denominator": "Denominator", "rate": f"Rate ({meta.get('unit', '')})"})
+
+
+def funnel_target(par: pd.DataFrame):
+    """The funnel plot's centre line (England, or a user file's comparator), or None."""
+    return par["target"].iloc[0] if len(par) else None
 
 
 def funnel_table(pts: pd.DataFrame, meta: dict) -> pd.DataFrame:

@@ -15,6 +15,11 @@ def level_of(meta: dict) -> str:
     return "region" if meta.get("level") == "region" else "la"
 
 
+def level_words(level: str) -> str:
+    """What the areas of a level are called in the text: 'regions' or 'local authorities'."""
+    return "regions" if level == "region" else "local authorities"
+
+
 def colour_modes(meta: dict) -> dict[str, str]:
     """The colourings offered: significance only for a rate, and only when this build has the statistics."""
     modes = dict(MODES)

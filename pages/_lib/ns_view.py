@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import data
+from . import charts, data
 
 SECTIONS = {"scatter": "Scatter plots", "deciles": "Deprivation deciles", "models": "Model (plain language)",
             "oe": "Observed / expected map", "funnel": "Funnel plot", "services": "Services and rates"}
@@ -29,3 +29,30 @@ def model_periods(sm: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.DataFra
     pooled = sm[sm["period"].str.contains("-")]
     others = sm[(sm["period"] != str(year)) & ~sm["period"].str.contains("-")]
     return this, pooled, others
+
+
+def scatter_count_text(sd: pd.DataFrame, period: str) -> str:
+    ok = sd[sd["value"].notna()]
+    return (f"{len(ok)} local authorities have a value in {period}; "
+            f"{int(sd['value'].isna().sum())} have none (suppressed or not available) and are not plotted.")
+
+
+def editions(dg: pd.DataFrame) -> list:
+    return sorted(dg["imd_edition"].unique())
+
+
+def sii_text(mid: str, year: int, edition, unit: str) -> str | None:
+    """The slope and relative indices of inequality for the IMD edition, in words (None if not computed)."""
+    ineq = data.inequality(mid, year)
+    if ineq is not None and len(ineq[ineq["imd_edition"] == edition]):
+        r = ineq[ineq["imd_edition"] == edition].iloc[0]
+        return (f"**Slope index of inequality (SII):** {charts.fmt(r.sii)} {unit} "
+                f"(95% CI {charts.fmt(r.sii_lower)} to {charts.fmt(r.sii_upper)}): the modelled gap between "
+                f"the most and least deprived ends of the distribution of local authorities. "
+                f"Relative index (RII): {charts.fmt(r.rii, digits=2)}.")
+    return None
+
+
+def decile_text(d: pd.DataFrame, unit: str) -> str:
+    return (f"Decile 1 = the most deprived tenth of local authorities. Most deprived decile "
+            f"{charts.fmt(d['rate'].iloc[0])}, least deprived {charts.fmt(d['rate'].iloc[-1])} {unit}.")
