@@ -96,8 +96,7 @@ if conf:
 st.header("Regions")
 rates = nb.regional_newborn_rates(figs)
 pooled = nb.regional_starts_pooled()
-layer = data.layer_for(2017, "region")
-layer = nb.half_width(layer) if layer is not None else None
+layer = nb.region_layer()
 c1, c2 = st.columns(2)
 with c1:
     st.markdown("**Newborns (under 7 days) in s.31 proceedings per 10,000 live births, overall 2008–2016** "

@@ -206,6 +206,12 @@ def half_width(layer: dict) -> dict:
     return dict(layer, zoom=max(0.0, float(layer["zoom"]) - 0.4))
 
 
+def region_layer(year: int = 2017) -> dict | None:
+    """The region boundaries for the two side-by-side region maps (the report's last year, 2016/17), or None."""
+    layer = data.layer_for(year, "region")
+    return half_width(layer) if layer is not None else None
+
+
 def region_category_map(rates: pd.DataFrame, layer: dict, region_names: dict) -> go.Figure:
     """Categorical region map: regions with the same reported value(s) share a category, whose legend entry gives
     the value(s) and the regions; regions the report does not quote are grey. Categories, not a colour scale,
