@@ -14,25 +14,12 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from pages._lib import cite, data, nav, rerun, state, userdata  # noqa: E402
+from pages._lib import cite, data, nav, registry, rerun, state, userdata  # noqa: E402
 
 st.set_page_config(page_title=nav.APP_NAME, page_icon="🗺️", layout="wide")
 rerun.no_message_cache()
 
-PAGES = [
-    st.Page("pages/map.py", title="Map", url_path="map_home", default=True),
-    st.Page("pages/trends.py", title="Trends", url_path="trends"),
-    st.Page("pages/north_south.py", title="North–south & deprivation", url_path="north_south"),
-    st.Page("pages/compare.py", title="Compare areas", url_path="compare"),
-    st.Page("pages/profile.py", title="Area profile", url_path="profile"),
-    st.Page("pages/services.py", title="Services", url_path="services"),
-    st.Page("pages/newborns.py", title="Newborns in care proceedings", url_path="newborns"),
-    st.Page("pages/downloads.py", title="Data & downloads", url_path="downloads"),
-    st.Page("pages/your_data.py", title="Your data", url_path="your_data"),
-    st.Page("pages/methods.py", title="Methods & sources", url_path="methods"),
-    # `/map?...` links open the map too (the default page itself is served at the root URL)
-    st.Page("pages/map.py", title="Map", url_path="map", visibility="hidden"),
-]
+PAGES = registry.st_pages()  # pages/_lib/registry.py: files, titles, URL paths (the tests use it too)
 page = st.navigation(PAGES)
 st.set_page_config(page_title=nav.page_title(page.title))
 

@@ -1,17 +1,16 @@
 """Compare areas: one LA against its region, England and its statistical neighbours, for every measure."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from pages._lib import charts, data, fmt, pickers, profile_lib, state, ui
+from pages._lib import charts, compare_view, data, pickers, profile_lib, state, ui
 
 ui.guard()
 st.title("Compare areas")
 ps = state.PageState("compare", ('area', 'set', 'with'))
 names = data.area_names()
 la_opts = data.la_codes()
-default = state.remembered_area() if state.remembered_area() in la_opts else ""  # else a prompt to choose
+default = pickers.remembered_default(la_opts, "")  # else a prompt to choose
 c1, c2 = st.columns([2, 3])
 area = ps.choice("area", "Local authority", ["", *la_opts], default, container=c1, what="area",
                  format_func=lambda c: pickers.area_label(c) if c else "— choose a local authority —")
@@ -47,8 +46,7 @@ if latest.empty:
     ui.stop()
 if set_id and (note := ui.comparator_set_year_note(set_id, latest)):
     st.caption(note)
-codes = [area, info.get("region_code"), data.ENGLAND, *comp]
-codes = [c for c in dict.fromkeys(codes) if c]
+codes = compare_view.codes(area, info, comp)
 vals = data.compare(codes, latest)
 
 st.markdown(f"### {info.get('area_name')} compared with {info.get('region_name')}, England and "
@@ -56,36 +54,8 @@ st.markdown(f"### {info.get('area_name')} compared with {info.get('region_name')
 st.markdown("Each measure at its latest year for this area. ▲ higher / ● similar / ▼ lower than England where "
             "95% confidence intervals allow a comparison; this says nothing about whether higher is better.")
 
-# the "tartan" table: measures × areas, each cell = value (CI) + significance symbol
-def cell(r) -> str:
-    if r.status not in data.OK_STATUSES:
-        return {"suppressed": "suppressed", "not_applicable": "n/a"}.get(r.status, "not available")
-    dec = fmt.decimals(data.measure(r.measure_id))
-    s = fmt.num(r.value, dec)
-    if fmt.ci(r.lower_95, r.upper_95, dec):
-        s += f" ({fmt.ci(r.lower_95, r.upper_95, dec)})"
-    if isinstance(r.sig_england_95, str) and r.area_type == "la":
-        s = charts.SIG_SYMBOL.get(r.sig_england_95, "") + " " + s
-    return s
-
-
 if len(vals):
-    vals = vals.assign(cell=[cell(r) for r in vals.itertuples()])
-    tab = vals.pivot_table(index="measure_id", columns="area_code", values="cell", aggfunc="first")
-    tab = tab[[c for c in codes if c in tab.columns]]
-    tab = tab.loc[data.order_measures(list(tab.index))].fillna("")  # grouped by topic, headline measures first
-    tab.columns = [names.get(c, c) for c in tab.columns]
-    grp = data.neighbour_group(area, latest, set_id) if set_id else pd.DataFrame()
-    if len(grp):  # the neighbour-group column: mean and median of the set's neighbours (not of the chips)
-        g = grp.set_index("measure_id")
-        tab.insert(min(3, len(tab.columns)), "Neighbour group: mean / median (neighbours with a value)",
-                   [ui.neighbour_group_cell(g.loc[m], fmt.decimals(data.measure(m))) if m in g.index else ""
-                    for m in tab.index])
-    per = latest.set_index("measure_id")["period_label"]
-    tab.insert(0, "Period", [per.get(m, "") for m in tab.index])
-    tab.insert(1, "Official", ["no — user-supplied" if data.is_user(m) else "yes" for m in tab.index])
-    tab.insert(0, "Topic", [data.topic(m) for m in tab.index])
-    tab.index = [ui.measure_name(m) for m in tab.index]
+    tab = compare_view.tartan(vals, codes, area, latest, set_id, names)
     if any(data.is_user(m) for m in latest["measure_id"]):
         st.markdown(ui.userdata.BADGE_MD + " Rows marked ⚠️ are your data (this session only), shown with "
                     "disclosure control; their comparator is your file's own England row where given.")
@@ -98,9 +68,7 @@ if len(vals):
                   f"{data.comparator_set_label(set_id)} at the same period, and how many have a value; "
                   "suppressed or missing values are left out, never filled." if set_id and neigh else ""))
 
-sp = data.spine(latest)
-rows = latest.merge(sp, on=["measure_id", "year"], how="inner")
-rows = profile_lib.by_topic(rows[rows["n"] > 2])
+rows = compare_view.spine_rows(latest)
 if len(rows):
     st.markdown("#### Spine chart: where this area sits among English local authorities")
     st.plotly_chart(charts.spine(rows), width="stretch", key="spine")

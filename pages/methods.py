@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import data, fmt, state, ui
+from pages._lib import data, fmt, methods_view, state, ui
 
 ui.guard()
 st.title("Methods & sources")
@@ -27,7 +27,7 @@ if tab == "measures":
 """)
     st.page_link("pages/newborns.py", label="Every published newborn figure, by definition, with its source",
                  icon="➡️")
-    m = data.measures().set_index("measure_id", drop=False)
+    m = methods_view.measures_by_id()
     for topic, ids in data.group_measures(list(m.index)):  # grouped by topic, headline measures first
         st.markdown(f"#### {topic}")
         for r in m.loc[ids].itertuples():
@@ -41,11 +41,7 @@ if tab == "measures":
                             f"**period type** {r.period_type} · **sources** {r.source_ids}")
                 if r.caveats:
                     st.markdown(f"**Caveats.** {r.caveats}")
-    t = m.loc[data.order_measures(list(m.index))]
-    t = t.assign(topic=[data.topic(i) for i in t.index], first_year=t["first_year"].map(fmt.year),
-                 last_year=t["last_year"].map(fmt.year))
-    st.dataframe(t[["topic", "measure_id", "title", "unit", "value_type", "first_year", "last_year", "level"]]
-                 .map(fmt.text), hide_index=True, width="stretch", key="methods_measures")
+    st.dataframe(methods_view.measures_table(m), hide_index=True, width="stretch", key="methods_measures")
 elif tab == "sources":
     s = data.sources()
     st.markdown(f"{len(s)} source files registered; {int(s['used'].fillna(False).sum())} used in this build. "

@@ -1,10 +1,12 @@
 """Newborns in care proceedings: every compiled public figure with its definition, the LA proxy beside it, and the
-route to LA-level newborn figures (a researcher's own extract). Layout only: logic in pages/_lib/newborns.py."""
+route to LA-level newborn figures (a researcher's own extract). Layout only: logic in pages/_lib/newborns.py and
+newborn_extracts.py."""
 from __future__ import annotations
 
 import streamlit as st
 
 from pages._lib import charts, data, state, ui, userdata
+from pages._lib import newborn_extracts as nbx
 from pages._lib import newborns as nb
 
 ui.guard()
@@ -71,8 +73,7 @@ for cls, rows in nb.by_class(figs, classes):
             st.dataframe(nb.display_table(part), hide_index=True, width="stretch",
                          key=f"nb_table_{cls['definition_class']}_{k}",
                          column_config={"Link": st.column_config.LinkColumn("Link")})
-        groups = [s for s in nb.series_groups(rows) if not (s["geography"] == "England" and
-                                                          s["definition_class"] in nb.NEWBORN_CLASSES)]
+        groups = nb.other_series(rows)
         for j, s in enumerate(groups):
             if j % 2 == 0:
                 cols = st.columns(2)
@@ -95,8 +96,7 @@ if conf:
 st.header("Regions")
 rates = nb.regional_newborn_rates(figs)
 pooled = nb.regional_starts_pooled()
-layer = data.layer_for(2017, "region")
-layer = nb.half_width(layer) if layer is not None else None
+layer = nb.region_layer()
 c1, c2 = st.columns(2)
 with c1:
     st.markdown("**Newborns (under 7 days) in s.31 proceedings per 10,000 live births, overall 2008–2016** "
@@ -148,20 +148,20 @@ st.dataframe(ratios, hide_index=True, width="stretch", key="nb_proxy_table")
 # ---------------------------------------------------------------------------------------------------------------
 st.header("The route to local-authority newborn figures")
 st.markdown("LA-level newborn figures exist only in record-level data held by:")
-for who, what in nb.DATA_HOLDERS:
+for who, what in nbx.DATA_HOLDERS:
     st.markdown(f"- **{who}** — {what}")
 st.markdown("Researchers with approved access (or an LA using its own case records) can bring an aggregate extract "
             "into the atlas with `atlas import FILE --as NAME` or on the **Your data** page. It is validated, "
             "disclosure-controlled (counts 1–4 suppressed, plus any cell that would reveal one) and always badged "
             "as not official statistics. A newborn extract carries its definition in two fields, one value per "
             "measure: `age_at_issue` and `proceedings_type`.")
-st.dataframe(nb.IMPORT_SPEC, hide_index=True, width="stretch", key="nb_import_spec")
+st.dataframe(nbx.IMPORT_SPEC, hide_index=True, width="stretch", key="nb_import_spec")
 st.download_button("Download a synthetic example extract (random numbers, not real figures)",
-                   nb.synthetic_extract(nb.synthetic_births()), file_name="newborn_extract_synthetic.csv",
+                   nbx.synthetic_extract(nbx.synthetic_births()), file_name="newborn_extract_synthetic.csv",
                    mime="text/csv", on_click="ignore", key="nb_synthetic", icon="📄")
 st.page_link("pages/your_data.py", label="Load an extract on the Your data page", icon="➡️")
 
-mids = nb.newborn_extracts()
+mids = nbx.newborn_extracts()
 if not mids:
     if st.query_params.get("extract"):
         st.warning("This link names a user extract. User data live only in the browser session that loaded them: "
@@ -179,8 +179,8 @@ year = ps.choice("year", "Year", years, years[-1] if years else None,
                  format_func=lambda y: data.period_label(mid, y), what="year")
 ps.show_notices()
 ui.user_badge(mid)
-st.caption(f"Definition as supplied: {nb.extract_definition(mid)}")
-vals = nb.la_newborn_values(mid, year)
+st.caption(f"Definition as supplied: {nbx.extract_definition(mid)}")
+vals = nbx.la_newborn_values(mid, year)
 unit = data.measure(mid).get("unit", "per 10,000 live births")
 la_layer = data.layer_for(year, "la")
 if la_layer is not None:
@@ -195,19 +195,19 @@ with f1:
         st.caption("No comparator in the extract for this year (an England row, or at least two shown LAs).")
     else:
         pts, lim, par = fun
-        st.plotly_chart(nb.funnel_figure(pts, lim, float(par["target"].iloc[0]), unit), key="nb_user_funnel",
+        st.plotly_chart(nbx.funnel_figure(pts, lim, float(par["target"].iloc[0]), unit), key="nb_user_funnel",
                         width="stretch", config={"displaylogo": False})
         ui.table_alternative(pts, "Table: funnel plot points", key="nb_user_funnel_table")
 with f2:
     same = ", ".join(data.period_label(mid, y) for y in years)
     st.markdown(f"**Against the LA infant care-start rate, same years ({same}, pooled)** {userdata.BADGE_MD}")
-    sc = nb.scatter_frame(mid, years)
+    sc = nbx.scatter_frame(mid, years)
     if len(sc) >= 2:
         st.plotly_chart(charts.scatter(sc, "starts_rate", "newborn_rate",
                                        "Infant care starts per 10,000 live births (DfE, official)",
                                        "Newborns per 10,000 births (user extract, not official)"),
                         key="nb_user_scatter", width="stretch", config={"displaylogo": False})
-    ui.table_alternative(nb.scatter_table(sc), "Table: newborn rate vs infant care-start rate",
+    ui.table_alternative(nbx.scatter_table(sc), "Table: newborn rate vs infant care-start rate",
                          key="nb_user_scatter_table")
 st.caption("Suppressed cells (disclosure control) are blank and left out of the funnel plot and the scatter; they are "
            "never estimated.")

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, findings, services_view, state, ui
+from pages._lib import charts, data, findings, ns_view, services_view, state, ui
 
 ui.guard()
 st.title("North–south & deprivation")
 ps = state.PageState("ns", ('measure', 'year', 'view', 'imd', 'period', 'access'))
 key_box = st.container()  # key findings first on the page (filled once the measure and year are known)
-ids = [m for m in data.map_measure_ids() if data.measure(m).get("value_type") == "rate"
-       and data.measure(m).get("level") == "la"] or data.map_measure_ids()
+ids = ns_view.measure_ids()
 c1, c2, c3 = st.columns([3, 2, 3])
 mid = ps.choice("measure", "Measure", ids, data.default_measure(), format_func=ui.measure_label, shared="measure",
                 container=c1, what="measure")
@@ -19,10 +18,7 @@ unit = meta.get("unit", "")
 years = data.measure_years(mid)
 year = ps.choice("year", "Year", years, years[-1] if years else None, format_func=lambda y: data.period_label(mid, y),
                  shared="year", container=c2, what="year")
-sections = {"scatter": "Scatter plots", "deciles": "Deprivation deciles", "models": "Model (plain language)",
-            "oe": "Observed / expected map", "funnel": "Funnel plot", "services": "Services and rates"}
-if data.is_user(mid):  # user data: the LA-level views only (no new totals are derived from user data)
-    sections = {k: v for k, v in sections.items() if k in ("scatter", "funnel")}
+sections = ns_view.sections(mid)
 sec = ps.choice("view", "Show", list(sections), "scatter", format_func=sections.get, container=c3, what="view")
 ps.show_notices()
 # parameters of the other views are not validated in this view: drop them so the URL holds only valid values
@@ -59,9 +55,7 @@ if sec == "scatter":
     if user:
         st.caption("For user data only the LA-level views (scatter and funnel) are offered: decile rates and models "
                    "would need totals derived from your counts, which disclosure control does not allow.")
-    ok = sd[sd["value"].notna()]
-    st.markdown(f"{len(ok)} local authorities have a value in {period}; "
-                f"{int(sd['value'].isna().sum())} have none (suppressed or not available) and are not plotted.")
+    st.markdown(ns_view.scatter_count_text(sd, period))
     ui.table_alternative(findings.scatter_table(sd, meta), "Table: the data in these charts", key="ns_table")
 
 elif sec == "deciles":
@@ -69,21 +63,15 @@ elif sec == "deciles":
     if dg is None or dg.empty:
         ui.not_in_build("The deprivation-decile gradient", "`deprivation_gradient` from the statistics step")
     else:
-        ed = sorted(dg["imd_edition"].unique())
+        ed = ns_view.editions(dg)
         e = ps.choice("imd", "IMD edition", ed, ed[-1], what="IMD edition")
         ps.show_notices()
         d = dg[dg["imd_edition"] == e]
         st.plotly_chart(charts.decile_bars(d, unit), width="stretch", key="decile_bars")
         ui.dispersion_notice(d)
-        ineq = data.inequality(mid, year)
-        if ineq is not None and len(ineq[ineq["imd_edition"] == e]):
-            r = ineq[ineq["imd_edition"] == e].iloc[0]
-            st.markdown(f"**Slope index of inequality (SII):** {charts.fmt(r.sii)} {unit} "
-                        f"(95% CI {charts.fmt(r.sii_lower)} to {charts.fmt(r.sii_upper)}): the modelled gap between "
-                        f"the most and least deprived ends of the distribution of local authorities. "
-                        f"Relative index (RII): {charts.fmt(r.rii, digits=2)}.")
-        st.markdown(f"Decile 1 = the most deprived tenth of local authorities. Most deprived decile "
-                    f"{charts.fmt(d['rate'].iloc[0])}, least deprived {charts.fmt(d['rate'].iloc[-1])} {unit}.")
+        if sii := ns_view.sii_text(mid, year, e, unit):
+            st.markdown(sii)
+        st.markdown(ns_view.decile_text(d, unit))
         ui.table_alternative(findings.decile_table(d, meta), "Table: rates by decile", key="decile_table")
 
 elif sec == "models":
@@ -94,9 +82,7 @@ elif sec == "models":
         if mid != findings.NS_MEASURE:
             st.info(f"The models are fitted to *{ui.measure_name(findings.NS_MEASURE)}*; they are shown here for "
                     "that measure, whichever measure is selected.", icon="ℹ️")
-        this = sm[sm["period"] == str(year)]
-        pooled = sm[sm["period"].str.contains("-")]
-        others = sm[(sm["period"] != str(year)) & ~sm["period"].str.contains("-")]
+        this, pooled, others = ns_view.model_periods(sm, year)
         if this.empty:
             st.markdown(f"No model for {period} (too few areas with a value).")
         for r in list(this.itertuples()) + list(pooled.itertuples()):
@@ -144,7 +130,7 @@ else:
         ui.not_in_build("The funnel plot", "`funnel_points` / `funnel_limits` from the statistics step")
     else:
         pts, lim, par = f
-        target = par["target"].iloc[0] if len(par) else None
+        target = findings.funnel_target(par)
         od = False if user else st.checkbox("Allow for overdispersion (wider limits)", value=False, key="ns_od")
         if user:
             st.caption(f"Centre line and limits: {par['method'].iloc[0]} ({charts.fmt(target)} {unit}); flags as "

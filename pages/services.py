@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, services_view, state, ui
+from pages._lib import charts, data, pickers, services_view, state, ui
 
 ui.guard()
 st.title("Services")
@@ -11,10 +11,8 @@ st.markdown("Where support for mothers and babies is: specialist inpatient **mot
             "points, and service measures by local authority. Service locations and coverage come from published "
             "lists of varying completeness: see the confidence notes.")
 ps = state.PageState("services", ('measure', 'area'))
-SERVICE_IDS = ["mbu_distance_km", "mbu_beds_60km_per_10k_births", "mbu_beds_100km_per_10k_births",
-               "mmhs_exposure_years", "family_hubs_funded", "pause_evidenced", "fdac_evidenced"]
-have = [m for m in SERVICE_IDS if m in data.measure_ids() and data.measure_years(m)]
-opts = have + [m for m in data.map_measure_ids() if m not in have][:1]
+have = services_view.service_measures()
+opts = services_view.colour_options(have)
 mid = ps.choice("measure", "Colour areas by", opts, opts[0] if opts else None, format_func=ui.measure_label,
                 what="measure")
 ps.show_notices()
@@ -35,11 +33,10 @@ if mid:
             charts.add_points(fig, pts[pts["lat"].notna()])
         ev = st.plotly_chart(fig, key="services_map", on_select="rerun", selection_mode="points",
                              width="stretch")
-        p = (ev or {}).get("selection", {}).get("points", []) if ev else []
-        if p and p[0].get("location") in data.area_names():
-            state.remember_area(p[0]["location"])
-            st.page_link("pages/profile.py", label=f"Open the area profile of {data.area_names()[p[0]['location']]}",
-                         query_params={"area": p[0]["location"]}, icon="➡️")
+        if clicked := services_view.clicked_area(ev):
+            state.remember_area(clicked)
+            st.page_link("pages/profile.py", label=f"Open the area profile of {data.area_names()[clicked]}",
+                         query_params={"area": clicked}, icon="➡️")
     st.markdown(charts.map_summary(df, None, meta.get("unit", ""), data.period_label(mid, year)))
     ui.table_alternative(ui.status_table(df, meta.get("unit", "")), "Table: areas", key="services_table")
     ui.definition(mid)
@@ -48,8 +45,7 @@ st.markdown("### Nearest unit to a local authority")
 la_opts = data.la_codes(current_only=True)
 if la_opts:
     names = data.area_names()
-    rem = state.remembered_area()
-    area = ps.choice("area", "Local authority", la_opts, rem if rem in la_opts else la_opts[0],
+    area = ps.choice("area", "Local authority", la_opts, pickers.remembered_default(la_opts, la_opts[0]),
                      format_func=lambda c: f"{names.get(c, c)} ({c})", what="area")
     ps.show_notices()
     services_view.show_nearest(area, key="services_nearest")

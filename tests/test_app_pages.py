@@ -8,9 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pages._lib import registry
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
-PAGES = ["map", "trends", "north_south", "compare", "profile", "services", "downloads", "methods"]
+# every menu page but those with their own test modules (test_newborns_page.py, test_app_upload.py)
+PAGES = [p.name for p in registry.menu(exclude=("newborns", "your_data"))]
 INJECTION = "'; DROP TABLE x;--"
 
 

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pages._lib import registry
 from tests.app_support import with_geometry
 from tests.test_app_pages import APP
 
@@ -149,8 +150,7 @@ MULTI = {"w_trends_areas", "w_compare_with", "w_downloads_measures", "w_download
 WCASES = [(p, w) for p, ws in WIDGETS.items() for w in ws]
 
 
-PAGE_PATH = {"map": "", "trends": "trends", "north_south": "north_south", "compare": "compare", "profile": "profile",
-             "services": "services", "downloads": "downloads", "methods": "methods"}
+PAGE_PATH = {p.name: p.path.strip("/") for p in registry.menu(exclude=("newborns", "your_data"))}
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from pages._lib import registry
 from tests.app_support import with_geometry
 from tests.conftest import FULL
 
@@ -126,11 +127,7 @@ def no_exception(pg) -> None:
         '[data-testid="stException"]').first.inner_text()
 
 
-@pytest.mark.parametrize("path,title", [("/", "Map"), ("/trends", "Trends"),
-                                        ("/north_south", "North–south & deprivation"),
-                                        ("/compare", "Compare areas"), ("/profile", "Area profile"),
-                                        ("/services", "Services"), ("/downloads", "Data & downloads"),
-                                        ("/methods", "Methods & sources")])
+@pytest.mark.parametrize("path,title", [(p.path, p.title) for p in registry.menu(exclude=("newborns", "your_data"))])
 def test_each_page_opens(server, page, path, title):
     goto(page, server["base"] + path)
     no_exception(page)

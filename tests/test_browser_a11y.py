@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from pages._lib import registry
 from tests.test_browser import ARTIFACTS, TIMEOUT_MS, _url_param, browser, goto, no_exception, server, wait_idle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-PAGES = [("/", "Map"), ("/trends", "Trends"), ("/north_south", "North–south & deprivation"),
-         ("/compare", "Compare areas"), ("/profile", "Area profile"), ("/services", "Services"),
-         ("/downloads", "Data & downloads"), ("/your_data", "Your data"), ("/methods", "Methods & sources")]
+# every menu page but the Newborns page (tests/test_newborns_page.py has its own)
+PAGES = [(p.path, p.title) for p in registry.menu(exclude=("newborns",))]
 
 
 def _ctx(browser, scheme="light", phone=False):  # noqa: F811

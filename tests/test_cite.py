@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pages._lib import registry
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 OLD = "0123456789ab"
@@ -51,8 +53,7 @@ def _cite(at) -> str:
     return codes[-1]
 
 
-@pytest.mark.parametrize("page", ["map", "trends", "north_south", "compare", "profile", "services", "downloads",
-                                  "methods", "your_data"])
+@pytest.mark.parametrize("page", [p.name for p in registry.menu(exclude=("newborns",))])
 def test_every_page_carries_build_id_and_citation(app, cite_warehouse, page):
     _, cur, _ = cite_warehouse
     at = app(page)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import data, fmt
+from . import data, denominators, fmt, map_view
 
 # the measure of the north-south models: pipeline.post.stats.NS_MEASURE (not imported: the statistics module pulls
 # in the model libraries; tests/test_findings.py checks the two agree)
@@ -80,10 +80,10 @@ def key_findings(mid: str, year: int) -> tuple[str, list[str]]:
     unit = meta.get("unit", "")
     period = data.period_label(mid, year)
     heading = f"Key findings: {meta.get('short_title', mid)}, {period}"
-    level = "region" if meta.get("level") == "region" else "la"
+    level = map_view.level_of(meta)
     df = data.values(mid, year, level)
     ok = df[df["value"].notna()].sort_values("value", ascending=False)
-    what = "regions" if level == "region" else "local authorities"
+    what = map_view.level_words(level)
     lines = []
     if ok.empty:
         return heading, [f"No {what} have a published value for {period}."]
@@ -119,7 +119,8 @@ def key_findings(mid: str, year: int) -> tuple[str, list[str]]:
     if level == "la" and not data.is_user(mid):
         lines += north_south_lines(mid, year)
     n_miss = int(df["value"].isna().sum())
-    tail = f"Values are {unit}." if unit else ""
+    # a rate whose denominator is not live births of the year before says so, in the map caption's words
+    tail = denominators.note(df) or (f"Values are {unit}." if unit else "")
     if n_miss:
         tail += f" {n_miss} {what} have no published value (suppressed or not available)."
     if tail:
@@ -237,6 +238,11 @@ def decile_table(dg: pd.DataFrame, meta: dict) -> pd.DataFrame:
                      {"95% CI": ("lower_95", "upper_95", d)}).rename(columns={
         "decile": "IMD decile (1 = most deprived)", "n_areas": "Local authorities", "numerator": "Count",
         "denominator": "Denominator", "rate": f"Rate ({meta.get('unit', '')})"})
+
+
+def funnel_target(par: pd.DataFrame):
+    """The funnel plot's centre line (England, or a user file's comparator), or None."""
+    return par["target"].iloc[0] if len(par) else None
 
 
 def funnel_table(pts: pd.DataFrame, meta: dict) -> pd.DataFrame:

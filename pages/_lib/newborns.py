@@ -8,18 +8,19 @@ shown with its definition, geography, period, source and link, grouped by defini
 - the proxy ratio (newborns in proceedings / infant care starts, England, same financial year) is a national
   comparison only: it is never applied to local authorities;
 - a researcher's own LA newborn extract (pipeline/user_import.py, definition fields `age_at_issue`,
-  `proceedings_type`) is shown only after the import's disclosure control, always badged as not official.
+  `proceedings_type`) is shown only after the import's disclosure control, always badged as not official
+  (newborn_extracts.py).
 """
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
 import pandas as pd
+import plotly.express as px
 import plotly.graph_objects as go
 
-from . import charts, data, export, userdata
+from . import charts, data, export
 
 STARTS = "cla_starts_u1"
 STARTS_RATE = "cla_starts_u1_rate"
@@ -150,6 +151,12 @@ def series_table(s: dict) -> pd.DataFrame:
     return display_table(s["rows"])
 
 
+def other_series(rows: pd.DataFrame) -> list[dict]:
+    """A definition's series other than England's newborn series (those are drawn at the top of the page)."""
+    return [s for s in series_groups(rows) if not (s["geography"] == "England" and
+                                                   s["definition_class"] in NEWBORN_CLASSES)]
+
+
 def england_newborn_series(figs: pd.DataFrame) -> list[dict]:
     """England's newborn series (each definition and quantity its own panel), <7 days first."""
     out = [s for s in series_groups(figs) if s["geography"] == "England" and s["definition_class"] in NEWBORN_CLASSES]
@@ -199,6 +206,12 @@ def half_width(layer: dict) -> dict:
     return dict(layer, zoom=max(0.0, float(layer["zoom"]) - 0.4))
 
 
+def region_layer(year: int = 2017) -> dict | None:
+    """The region boundaries for the two side-by-side region maps (the report's last year, 2016/17), or None."""
+    layer = data.layer_for(year, "region")
+    return half_width(layer) if layer is not None else None
+
+
 def region_category_map(rates: pd.DataFrame, layer: dict, region_names: dict) -> go.Figure:
     """Categorical region map: regions with the same reported value(s) share a category, whose legend entry gives
     the value(s) and the regions; regions the report does not quote are grey. Categories, not a colour scale,
@@ -207,7 +220,7 @@ def region_category_map(rates: pd.DataFrame, layer: dict, region_names: dict) ->
     cats = rates.groupby("label", sort=False).agg(low=("low", "min"), codes=("area_code", list),
                                                   names=("area_name", list), unit=("unit", "first"),
                                                   period=("period", "first")).reset_index().sort_values("low")
-    cols = charts.px.colors.sample_colorscale("Cividis", [i / max(1, len(cats) - 1) for i in range(len(cats))])
+    cols = px.colors.sample_colorscale("Cividis", [i / max(1, len(cats) - 1) for i in range(len(cats))])
     line = dict(width=0.6, color="#ffffff")
     for row, colour in zip(cats.itertuples(), cols):
         traces.append(go.Choroplethmap(
@@ -303,133 +316,3 @@ def proxy_sentence(ratios: pd.DataFrame) -> str | None:
             f"infant care starts in 2016/17 ({r['Newborns in proceedings']:,.0f} newborns vs "
             f"{r['Infant (<1) care starts, England (DfE)']:,.0f} under-1 starts) — {PROXY_CAVEAT}. The ratio is for "
             "England as a whole and is never used to estimate local authorities' newborn figures.")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# the route to LA-level newborn figures: the import spec, a synthetic example, the views of a loaded extract
-IMPORT_SPEC = pd.DataFrame([
-    ("area_code", "yes (or old_la_code)", "LA (ONS code in force that financial year); E92000001 for England"),
-    ("old_la_code", "instead of area_code", "DfE 3-digit LA number, mapped to the code in force that year"),
-    ("period_label", "yes (or year)", "financial year of issue, e.g. 2018/19 (year = 2019 also accepted)"),
-    ("measure", "yes", "one id per definition, e.g. newborn_s31_u7d; must not clash with an official id"),
-    ("age_at_issue", "yes for a newborn extract", "the age cut-off at issue, e.g. 'under 7 days' or 'under 2 weeks'"
-                                                  " (one value per measure)"),
-    ("proceedings_type", "yes for a newborn extract", "e.g. 's.31 care proceedings' (one value per measure)"),
-    ("numerator", "yes", "newborns in proceedings issued in the year (whole number)"),
-    ("denominator", "recommended", "live births used as the denominator; if empty, the atlas uses live births of "
-                                   "the calendar year before (flagged)"),
-    ("definition", "recommended", "the exact definition in words"),
-    ("source", "recommended", "where the extract comes from (e.g. the approved project and data holder)"),
-], columns=["column", "required", "meaning"])
-
-DATA_HOLDERS = [
-    ("Cafcass (England) and Cafcass Cymru (Wales)", "Case records of every s.31 application, with the child's date "
-     "of birth and the issue date: the source of the Born into care reports. Research access through the Family "
-     "Justice Data Partnership (Nuffield Family Justice Observatory with Lancaster and Swansea universities)."),
-    ("ONS Secure Research Service", "De-identified Cafcass England records, linkable under the Digital Economy Act "
-     "for accredited researchers and approved projects."),
-    ("SAIL Databank (Swansea University)", "De-identified Cafcass Cymru records linked with Welsh health data, for "
-     "approved projects."),
-]
-
-SYNTHETIC_YEARS = (2017, 2018, 2019)
-SYNTHETIC_MEASURE = "newborn_s31_u7d_synthetic"
-
-
-def synthetic_extract(births: pd.DataFrame, seed: int = 2026) -> bytes:
-    """A SYNTHETIC newborn extract for trying the import: LA codes and live births as in the warehouse, newborn
-    counts drawn at random (Poisson around 35 per 10,000 with made-up LA variation). Not derived from any newborn
-    or care figure; every row says it is synthetic. `births`: area_code, year, denominator (LA rows)."""
-    rng = np.random.default_rng(seed)
-    b = births.dropna(subset=["denominator"]).sort_values(["year", "area_code"])
-    la_rate = {c: float(rng.gamma(8.0, 35.0 / 8.0)) for c in sorted(b["area_code"].unique())}
-    rows = []
-    for r in b.itertuples():
-        n = int(rng.poisson(la_rate[r.area_code] / 10000 * float(r.denominator)))
-        rows.append((r.area_code, f"{r.year - 1}/{str(r.year)[-2:]}", int(r.year), n, int(r.denominator)))
-    df = pd.DataFrame(rows, columns=["area_code", "period_label", "year", "numerator", "denominator"])
-    eng = df.groupby(["period_label", "year"])[["numerator", "denominator"]].sum().reset_index()
-    eng["area_code"] = data.ENGLAND
-    df = pd.concat([df, eng], ignore_index=True).sort_values(["year", "area_code"])
-    df["measure"] = SYNTHETIC_MEASURE
-    df["age_at_issue"] = "under 7 days"
-    df["proceedings_type"] = "s.31 care proceedings"
-    df["definition"] = "SYNTHETIC EXAMPLE: newborns (under 7 days at issue) in s.31 care proceedings"
-    df["source"] = "synthetic data generated by the atlas (random numbers; not real figures)"
-    cols = ["area_code", "period_label", "measure", "age_at_issue", "proceedings_type", "numerator", "denominator",
-            "definition", "source"]
-    buf = io.StringIO()
-    df[cols].to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8")
-
-
-def synthetic_births(years: tuple[int, ...] = SYNTHETIC_YEARS) -> pd.DataFrame:
-    """Live-birth denominators of the LAs with an infant care-start rate in each year (codes in force that year)."""
-    s = data.level_series(STARTS_RATE, "la")
-    s = s[s["year"].isin(years) & s["denominator"].notna()]
-    return s[["area_code", "year", "denominator"]]
-
-
-def newborn_measures_of(dataset: dict) -> list[str]:
-    """App ids of a session dataset's measures that carry the newborn definition fields."""
-    m = dataset["measures"]
-    if "age_at_issue" not in m:
-        return []
-    return [r.measure_id for r in m.itertuples() if str(getattr(r, "age_at_issue", "") or "").strip()]
-
-
-def newborn_extracts() -> list[str]:
-    """This session's user measures that carry the newborn definition fields (age at issue, proceedings type)."""
-    return [mid for d in userdata.datasets().values() for mid in newborn_measures_of(d)]
-
-
-def extract_definition(mid: str) -> str:
-    for d in userdata.datasets().values():
-        m = d["measures"]
-        hit = m[m["measure_id"] == mid]
-        if len(hit):
-            r = hit.iloc[0]
-            return (f"age at issue: {r.get('age_at_issue') or 'not stated'}; proceedings: "
-                    f"{r.get('proceedings_type') or 'not stated'}; {r.get('definition') or ''}").strip("; ")
-    return ""
-
-
-def la_newborn_values(mid: str, year: int) -> pd.DataFrame:
-    return data.values(mid, year, "la")
-
-
-def funnel_figure(pts: pd.DataFrame, lim: pd.DataFrame, target: float, unit: str) -> go.Figure:
-    """The atlas's funnel plot, its y axis kept to the points (the limits of the smallest LAs run off the top)."""
-    fig = charts.funnel(pts, lim, target, unit)
-    top = max(float(pts["value"].max()), target) * 1.4 if len(pts) else None
-    if top:
-        fig.update_yaxes(range=[0, top])
-    return fig
-
-
-def scatter_frame(mid: str, years: list[int]) -> pd.DataFrame:
-    """LA newborn rate (user extract) against the LA infant care-start rate, both pooled over the SAME years
-    (suppressed cells excluded; an LA is pooled only over years where both are shown)."""
-    s = data.level_series(STARTS_RATE, "la")
-    s = s[s["year"].isin(years)][["area_code", "year", "numerator", "denominator"]]
-    u = data.user_frame(mid)
-    u = u[u["year"].isin(years) & (u["area_type"] == "la") & u["numerator"].notna() & u["denominator"].notna()]
-    m = u[["area_code", "area_name", "region_name", "year", "numerator", "denominator"]].merge(
-        s, on=["area_code", "year"], suffixes=("_nb", "_st"))
-    m = m[m["numerator_st"].notna() & m["denominator_st"].notna()]
-    g = m.groupby(["area_code", "area_name", "region_name"]).agg(
-        nb=("numerator_nb", "sum"), nb_den=("denominator_nb", "sum"), st=("numerator_st", "sum"),
-        st_den=("denominator_st", "sum"), years=("year", "nunique")).reset_index()
-    g["newborn_rate"] = g["nb"] / g["nb_den"] * 10000
-    g["starts_rate"] = g["st"] / g["st_den"] * 10000
-    g["births"] = g["nb_den"]
-    return g
-
-
-def scatter_table(g: pd.DataFrame) -> pd.DataFrame:
-    return g.rename(columns={"area_name": "Local authority", "region_name": "Region",
-                             "newborn_rate": "Newborn rate per 10,000 births (user extract, not official)",
-                             "starts_rate": "Infant care starts per 10,000 births (DfE)", "years": "Years pooled",
-                             "births": "Live births (extract)"})[
-        ["Local authority", "Region", "Newborn rate per 10,000 births (user extract, not official)",
-         "Infant care starts per 10,000 births (DfE)", "Years pooled", "Live births (extract)"]]

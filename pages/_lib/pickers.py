@@ -135,3 +135,11 @@ def year_bounds(measure_ids: list[str]) -> tuple[int, int]:
         return data.year_range()
     ys = [y for m in measure_ids for y in data.measure_years(m)]
     return (min(ys), max(ys)) if ys else data.year_range()
+
+
+def remembered_default(options, fallback=""):
+    """The area chosen on another page (state.remembered_area) if it is one of `options`, else `fallback` (e.g. ""
+    for a prompt to choose)."""
+    from .state import remembered_area
+    rem = remembered_area()
+    return rem if rem in options else fallback

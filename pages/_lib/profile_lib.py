@@ -71,3 +71,53 @@ def by_topic(rows: pd.DataFrame) -> pd.DataFrame:
         return rows
     order = {m: i for i, m in enumerate(data.order_measures(list(dict.fromkeys(rows["measure_id"]))))}
     return rows.assign(_o=rows["measure_id"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the Area profile page's choices (the page only lays them out)
+HEAD = "cla_starts_u1_rate"
+HEADLINE_IDS = (HEAD, "cla_starts_u1", "live_births")
+
+
+def valid_to_text(info: dict) -> str:
+    """' This code was in force until 31 March 2023.' for an area code no longer in force, else ''."""
+    valid = ""
+    if info.get("valid_to") is not None and info.get("valid_to") == info.get("valid_to"):
+        valid = f" This code was in force until {info['valid_to']:%d %B %Y}."
+    return valid
+
+
+def headline_rows(latest: pd.DataFrame) -> pd.DataFrame:
+    return by_topic(latest[latest["measure_id"].isin(list(HEADLINE_IDS))])
+
+
+def neighbour_set(area: str) -> str:
+    """The official statistical neighbours where the area has them, else the atlas's own model set."""
+    return data.DEFAULT_COMPARATOR_SET if data.comparators(area) else "atlas_model"
+
+
+def trend_codes(area: str, info: dict) -> list[str]:
+    codes = [area, info.get("region_code"), data.ENGLAND]
+    return [c for c in codes if c]
+
+
+def latest_funnel(mid: str = HEAD):
+    """The funnel plot data (points, limits, parameters) of the measure's latest year, or None."""
+    yrs = data.measure_years(mid)
+    return data.funnel(mid, yrs[-1]) if yrs else None
+
+
+def funnel_position(pts: pd.DataFrame, area: str) -> str | None:
+    me = pts[pts["area_code"] == area]
+    if len(me):
+        return (f"Outside the 95% limits: {me['flag_95'].iloc[0]}; outside the 99.8% limits: "
+                f"{me['flag_998'].iloc[0]}.")
+    return None
+
+
+def deprivation_table(latest: pd.DataFrame) -> pd.DataFrame:
+    """The area's deprivation measures (IMD / IDACI), as the latest-values table with their editions."""
+    dep = latest[latest["measure_id"].str.contains("imd|idaci", regex=True)] if len(latest) else latest
+    if not len(dep):
+        return dep
+    return latest_table(dep).drop(columns=["Topic"]).rename(columns={"Period": "Edition"})

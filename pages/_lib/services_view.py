@@ -202,3 +202,27 @@ def points_summary(pts: pd.DataFrame) -> str:
             "name (district-level: approximate, see `error_radius_km`). `location_level`, `location_confidence` "
             "and `notes` say how each point was placed; `opened` and `opened_basis` give the opening date used "
             "for the yearly measures.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the Services page's choices (the page only lays them out)
+SERVICE_IDS = ["mbu_distance_km", "mbu_beds_60km_per_10k_births", "mbu_beds_100km_per_10k_births",
+               "mmhs_exposure_years", "family_hubs_funded", "pause_evidenced", "fdac_evidenced"]
+
+
+def service_measures() -> list[str]:
+    """The service measures this build has values for."""
+    return [m for m in SERVICE_IDS if m in data.measure_ids() and data.measure_years(m)]
+
+
+def colour_options(have: list[str]) -> list[str]:
+    """The service measures, then the first mapped measure that is not one (infant care entry)."""
+    return have + [m for m in data.map_measure_ids() if m not in have][:1]
+
+
+def clicked_area(ev) -> str | None:
+    """The area code a click on the services map selected, if it is a known area."""
+    p = (ev or {}).get("selection", {}).get("points", []) if ev else []
+    if p and p[0].get("location") in data.area_names():
+        return p[0]["location"]
+    return None

@@ -6,7 +6,7 @@ import streamlit as st
 
 from pipeline.denominator_notes import denominator_basis
 
-from . import data, userdata
+from . import data, denominators, userdata
 
 HEADLINE_NOTE = ("**Infant care starts** counts children who *started to be looked after aged under 1*: all under-1s "
                  "(not only newborns) and every legal route into care. It is not the number of newborns in care "
@@ -14,15 +14,29 @@ HEADLINE_NOTE = ("**Infant care starts** counts children who *started to be look
                  "support is most needed, not to blame.")
 
 
-def guard() -> None:
-    """Run the page inside the app's st.navigation, and stop with a clear message if there is no warehouse.
+def leave_legacy_pages_mode() -> bool:
+    """Switch off Streamlit's legacy multipage mode if it is on; True if it was (the page must then rerun).
 
-    Streamlit's legacy multipage mode (a `pages/` folder next to the entry script) can run a page file directly
-    on the first request to a server process (before streamlit_app.py has called st.navigation). Switch the
-    legacy mode off and rerun so the page is served through streamlit_app.py (its navigation, titles, URLs)."""
+    With a `pages/` folder next to the entry script, Streamlit (1.67) starts a server process in its legacy
+    multipage mode and can run a page file directly on the first request, before streamlit_app.py has called
+    st.navigation (which switches the mode off for the rest of the process). Streamlit offers no public setting for
+    this: the public way is to not name the folder `pages/`, which would change every page path the app and its
+    tests use. So this is the app's one use of a private attribute (`PagesManager.uses_pages_directory`, which
+    st.navigation itself sets to False); tests/test_app_registry.py fails if Streamlit renames it or changes how
+    it is used."""
     from streamlit.runtime.pages_manager import PagesManager
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
+        return True
+    return False
+
+
+def guard() -> None:
+    """Run the page inside the app's st.navigation, and stop with a clear message if there is no warehouse.
+
+    A page run directly in Streamlit's legacy multipage mode reruns so it is served through streamlit_app.py (its
+    navigation, titles, URLs): see leave_legacy_pages_mode."""
+    if leave_legacy_pages_mode():
         st.rerun()
     try:
         data.token()
@@ -161,13 +175,8 @@ def charts_sig(x) -> str:
 
 def denominator_notice(df: pd.DataFrame) -> None:
     """A caption under a map or chart when some rates use a denominator other than live births of year Y-1."""
-    if "note" not in df or "status" not in df:
-        return
-    basis = sorted({b for b in (denominator_basis(n, s) for n, s in zip(df["note"], df["status"])) if b})
-    if basis:
-        n = sum(1 for n_, s in zip(df["note"], df["status"]) if denominator_basis(n_, s))
-        st.caption(f"Denominator: {n} of these rates use {' / '.join(basis)} instead of live births of the year "
-                   f"before (not yet published for this period); they are flagged in the tooltips and the table.")
+    if text := denominators.note(df):
+        st.caption(text)
 
 
 def dispersion_notice(d: pd.DataFrame) -> None:
