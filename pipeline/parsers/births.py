@@ -141,9 +141,14 @@ def _mye(ctx: BuildContext, sid: str) -> pd.DataFrame:
                          "age0": p["value"].values, "source_id": sid, "line": df["_line"].values})
 
 
+def is_edition(source, id_re: re.Pattern) -> bool:
+    """A `births` source that is one edition of a registry-driven series (`REG_ID` or `MYE_ID`)."""
+    return source.family == FAMILY and bool(id_re.fullmatch(source.id))
+
+
 def _editions(ctx: BuildContext, id_re: re.Pattern) -> list[str]:
-    """The `births` sources whose id names one edition of a registry-driven series (registry order)."""
-    return [sid for sid, s in ctx.sources.items() if s.family == FAMILY and id_re.fullmatch(sid)]
+    """The editions of a registry-driven series, in registry order."""
+    return [sid for sid, s in ctx.sources.items() if is_edition(s, id_re)]
 
 
 def load(ctx: BuildContext) -> None:
