@@ -19,6 +19,8 @@ PRIMARY_FAMILY = "negative_binomial"
 
 
 TERMS = {"northing": "northing_per_100km", "imd": "imd2019_score_per_point", "mbu": "mbu_distance_per_10km"}
+SPECS = {"a_northing": ["northing"], "b_imd": ["imd"], "c_both": ["northing", "imd"],
+         "d_services": ["northing", "imd", "mbu"]}
 
 
 def _north_south(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> None:
@@ -32,8 +34,6 @@ def _north_south(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ:
     d["imd"] = d["area_code"].map(imd)
     d["mbu"] = d["area_code"].map(mbu) / 10 if mbu else np.nan  # in units of 10 km
     d = d.dropna(subset=["northing", "imd"])
-    specs = {"a_northing": ["northing"], "b_imd": ["imd"], "c_both": ["northing", "imd"],
-             "d_services": ["northing", "imd", "mbu"]}
     periods = [(str(y), [y]) for y in sorted(d["year"].unique())]
     periods.append((f"{NS_POOLED[0]}-{NS_POOLED[1]}", list(range(NS_POOLED[0], NS_POOLED[1] + 1))))
     mrows, srows, erows = [], [], []
@@ -41,52 +41,12 @@ def _north_south(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ:
         g = d[d["year"].isin(years)].reset_index(drop=True)
         if g["area_code"].nunique() < 30:
             continue
-        fits = {}
-        for model, vars_ in specs.items():
-            if "mbu" in vars_:
-                if not mbu:
-                    continue
-                gg = g.dropna(subset=["mbu"]).reset_index(drop=True)
-            else:
-                gg = g
-            X = gg[vars_].astype(float)
-            X = X - X.mean()  # centred: slopes unchanged, better-conditioned NB fits
-            if len(years) > 1:  # pooled: year fixed effects
-                X = pd.concat([X, pd.get_dummies(gg["year"], prefix="year", drop_first=True, dtype=float)], axis=1)
-            X.insert(0, "const", 1.0)
-            for fam in FAMILIES:
-                try:
-                    f = S.fit_count_model(gg["numerator"], X, np.log(gg["denominator"].astype(float)), fam)
-                except Exception as e:  # noqa: BLE001 - a non-converging year must not break the build
-                    ctx.warn(f"stats: {fam} model {model} for {period} failed: {e}")
-                    continue
-                fits[(model, fam)] = (f, gg)
-                for v in vars_:
-                    ci = f.conf_int.loc[v]
-                    mrows.append(dict(period=period, model=model, term=TERMS[v], coef=math.exp(f.params[v]),
-                                      ci_lower=math.exp(ci[0]), ci_upper=math.exp(ci[1]),
-                                      p_value=float(f.pvalues[v]), n=f.n, aic=f.aic, deviance=f.deviance,
-                                      pearson_chi2=f.pearson_chi2, family=fam, alpha=f.alpha,
-                                      n_areas=int(gg["area_code"].nunique()), northing_source=north_src))
+        fits = _fit_models(ctx, g, years, period, bool(mbu), north_src, mrows)
         a, c = fits.get(("a_northing", PRIMARY_FAMILY)), fits.get(("c_both", PRIMARY_FAMILY))
         if not (a and c):
             continue
-        fa, fc = a[0], c[0]
-        b_un, b_adj = float(fa.params["northing"]), float(fc.params["northing"])
-        share = S.share_explained(b_un, b_adj)
-        ci_a, ci_c = fa.conf_int.loc["northing"], fc.conf_int.loc["northing"]
-        srows.append(dict(period=period, northing_rr_unadjusted=math.exp(b_un), northing_rr_adjusted=math.exp(b_adj),
-                          share_explained=share, text=_ns_text(period, b_un, b_adj, share, ci_a, ci_c),
-                          family=PRIMARY_FAMILY, unadjusted_lower=math.exp(ci_a[0]),
-                          unadjusted_upper=math.exp(ci_a[1]), adjusted_lower=math.exp(ci_c[0]),
-                          adjusted_upper=math.exp(ci_c[1]), imd_rr_per_point=math.exp(fc.params["imd"])))
-        gc = c[1].assign(expected=fc.fitted)
-        e = gc.groupby("area_code").agg(observed=("numerator", "sum"), expected=("expected", "sum")).reset_index()
-        e["oe_ratio"] = e["observed"] / e["expected"]
-        e["oe_lower_95"], e["oe_upper_95"] = S.oe_ci(e["observed"], e["expected"], 0.95)
-        e.insert(0, "period", period)
-        e["family"] = PRIMARY_FAMILY
-        erows.append(e)
+        srows.append(_summary_row(period, a[0], c[0]))
+        erows.append(_observed_expected(period, c[0], c[1]))
     mcols = ["period", "model", "term", "coef", "ci_lower", "ci_upper", "p_value", "n", "aic", "deviance",
              "pearson_chi2", "family", "alpha", "n_areas", "northing_source"]
     ctx.put("ns_models", pd.DataFrame(mrows, columns=mcols))
@@ -95,6 +55,63 @@ def _north_south(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ:
     ctx.put("ns_summary", pd.DataFrame(srows, columns=scols))
     ecols = ["period", "area_code", "observed", "expected", "oe_ratio", "oe_lower_95", "oe_upper_95", "family"]
     ctx.put("ns_expected", pd.concat(erows, ignore_index=True)[ecols] if erows else pd.DataFrame(columns=ecols))
+
+
+def _fit_models(ctx: BuildContext, g: pd.DataFrame, years: list, period: str, have_mbu: bool, north_src: str,
+                mrows: list[dict]) -> dict:
+    """Fit every model of `SPECS` in both families to one period's LA-years; one row per term is added to `mrows`.
+    Returns {(model, family): (fit, frame fitted)}."""
+    fits = {}
+    for model, vars_ in SPECS.items():
+        if "mbu" in vars_:
+            if not have_mbu:
+                continue
+            gg = g.dropna(subset=["mbu"]).reset_index(drop=True)
+        else:
+            gg = g
+        X = gg[vars_].astype(float)
+        X = X - X.mean()  # centred: slopes unchanged, better-conditioned NB fits
+        if len(years) > 1:  # pooled: year fixed effects
+            X = pd.concat([X, pd.get_dummies(gg["year"], prefix="year", drop_first=True, dtype=float)], axis=1)
+        X.insert(0, "const", 1.0)
+        for fam in FAMILIES:
+            try:
+                f = S.fit_count_model(gg["numerator"], X, np.log(gg["denominator"].astype(float)), fam)
+            except Exception as e:  # noqa: BLE001 - a non-converging year must not break the build
+                ctx.warn(f"stats: {fam} model {model} for {period} failed: {e}")
+                continue
+            fits[(model, fam)] = (f, gg)
+            for v in vars_:
+                ci = f.conf_int.loc[v]
+                mrows.append(dict(period=period, model=model, term=TERMS[v], coef=math.exp(f.params[v]),
+                                  ci_lower=math.exp(ci[0]), ci_upper=math.exp(ci[1]),
+                                  p_value=float(f.pvalues[v]), n=f.n, aic=f.aic, deviance=f.deviance,
+                                  pearson_chi2=f.pearson_chi2, family=fam, alpha=f.alpha,
+                                  n_areas=int(gg["area_code"].nunique()), northing_source=north_src))
+    return fits
+
+
+def _summary_row(period: str, fa, fc) -> dict:
+    """The north-south gradient without (`fa`, model a) and with (`fc`, model c) deprivation, and its text."""
+    b_un, b_adj = float(fa.params["northing"]), float(fc.params["northing"])
+    share = S.share_explained(b_un, b_adj)
+    ci_a, ci_c = fa.conf_int.loc["northing"], fc.conf_int.loc["northing"]
+    return dict(period=period, northing_rr_unadjusted=math.exp(b_un), northing_rr_adjusted=math.exp(b_adj),
+                share_explained=share, text=_ns_text(period, b_un, b_adj, share, ci_a, ci_c),
+                family=PRIMARY_FAMILY, unadjusted_lower=math.exp(ci_a[0]),
+                unadjusted_upper=math.exp(ci_a[1]), adjusted_lower=math.exp(ci_c[0]),
+                adjusted_upper=math.exp(ci_c[1]), imd_rr_per_point=math.exp(fc.params["imd"]))
+
+
+def _observed_expected(period: str, fc, frame: pd.DataFrame) -> pd.DataFrame:
+    """Observed and expected (model c) infant care starts of each LA in the period, with the ratio's 95% CI."""
+    gc = frame.assign(expected=fc.fitted)
+    e = gc.groupby("area_code").agg(observed=("numerator", "sum"), expected=("expected", "sum")).reset_index()
+    e["oe_ratio"] = e["observed"] / e["expected"]
+    e["oe_lower_95"], e["oe_upper_95"] = S.oe_ci(e["observed"], e["expected"], 0.95)
+    e.insert(0, "period", period)
+    e["family"] = PRIMARY_FAMILY
+    return e
 
 
 def _pct(rr: float) -> str:
