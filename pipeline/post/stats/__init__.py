@@ -8,21 +8,12 @@ from __future__ import annotations
 
 from ...context import BuildContext
 from ...domain import HAS_VALUE
-from .covariates import (
-    _extend_by_successors,
-    _extend_deciles,
-    _imd_deciles,
-    _measure_by_code,
-    _northing_km,
-    _table_exists,
-    decile_of_score,
-)
-from .deprivation import _deprivation
-from .funnels import _funnels
-from .intervals import _confidence_intervals, _write_iv_columns
-from .neighbours import _neighbours
-from .north_south import FAMILIES, NS_MEASURE, NS_POOLED, PRIMARY_FAMILY, _north_south
-from .trends import _trends
+from .deprivation import write_deprivation
+from .funnels import write_funnels
+from .intervals import confidence_intervals, write_iv_columns
+from .neighbours import write_neighbours
+from .north_south import FAMILIES, NS_MEASURE, NS_POOLED, PRIMARY_FAMILY, write_north_south
+from .trends import write_trends
 
 REQUIRES = ("indicator_values", "measures", "areas", "area_successors", "la_geo", "la_area_km2",
             "stg_lad_population", "stg_ltla22_utla22", "stg_births")
@@ -38,16 +29,14 @@ def run(ctx: BuildContext) -> None:
                    FROM indicator_values v JOIN measures m USING (measure_id)""")
     areas = ctx.df("SELECT area_code, area_name, area_type, region_code, country, valid_to FROM areas")
     succ = ctx.df("SELECT old_code, new_code, change_type, additive FROM area_successors")
-    ci = _confidence_intervals(iv, areas)
-    _write_iv_columns(ctx, ci)
+    ci = confidence_intervals(iv, areas)
+    write_iv_columns(ctx, ci)
     rates = ci[ci["lower_95"].notna()].copy()
-    _funnels(ctx, rates, areas)
-    _trends(ctx, rates, iv)
-    _deprivation(ctx, rates, iv, areas, succ)
-    _north_south(ctx, iv, areas, succ)
-    _neighbours(ctx, iv, areas, succ)
+    write_funnels(ctx, rates, areas)
+    write_trends(ctx, rates, iv)
+    write_deprivation(ctx, rates, iv, areas, succ)
+    write_north_south(ctx, iv, areas, succ)
+    write_neighbours(ctx, iv, areas, succ)
 
 
-__all__ = ["FAMILIES", "HAS_VALUE", "NS_MEASURE", "NS_POOLED", "PRIMARY_FAMILY", "PRODUCES", "REQUIRES", "decile_of_score",
-           "run", "_extend_by_successors", "_extend_deciles", "_imd_deciles", "_measure_by_code", "_northing_km",
-           "_table_exists"]
+__all__ = ["FAMILIES", "HAS_VALUE", "NS_MEASURE", "NS_POOLED", "PRIMARY_FAMILY", "PRODUCES", "REQUIRES", "run"]

@@ -12,10 +12,10 @@ from ...context import BuildContext
 from ...domain import HAS_VALUE, carried_forward
 
 
-def _extend_by_successors(values: dict, succ: pd.DataFrame) -> dict:
+def extend_by_successors(values: dict, succ: pd.DataFrame) -> dict:
     """Give a code without a value the value of its successor(s) (mean if several) or, failing that, of its
     predecessor for a recode. Used only for continuous covariates (northing, IMD score) of historic/new LA codes -
-    never for deciles (an average of deciles is not a decile: see `_extend_deciles`)."""
+    never for deciles (an average of deciles is not a decile: see `extend_deciles`)."""
     out = dict(values)
     for _ in range(3):
         for old, g in succ.groupby("old_code"):
@@ -41,7 +41,7 @@ def decile_of_score(score: float, scores: dict, deciles: dict) -> int:
     return max(lower)
 
 
-def _extend_deciles(deciles: dict, scores: dict, succ: pd.DataFrame, weights: dict) -> tuple[dict, set]:
+def extend_deciles(deciles: dict, scores: dict, succ: pd.DataFrame, weights: dict) -> tuple[dict, set]:
     """Deciles for codes the edition has no figure for, always whole deciles (never an average of deciles):
     - one successor (a recode, or a merger into one LA): that LA's decile; a recode's new code takes the old one's;
     - a county split into successors that make it up exactly (every row `additive`): its population-weighted score
@@ -76,7 +76,7 @@ def _extend_deciles(deciles: dict, scores: dict, succ: pd.DataFrame, weights: di
     return out, excluded - set(out)
 
 
-def _measure_by_code(iv: pd.DataFrame, measure_id: str) -> dict:
+def measure_by_code(iv: pd.DataFrame, measure_id: str) -> dict:
     m = iv[(iv["measure_id"] == measure_id) & iv["status"].isin(HAS_VALUE)]
     if m.empty:
         return {}
@@ -84,43 +84,43 @@ def _measure_by_code(iv: pd.DataFrame, measure_id: str) -> dict:
     return dict(zip(m["area_code"], m["value"].astype(float)))
 
 
-def _table_exists(ctx: BuildContext, name: str) -> bool:
+def table_exists(ctx: BuildContext, name: str) -> bool:
     return bool(ctx.df("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?", [name])["n"].iloc[0])
 
 
-def _northing_km(ctx: BuildContext, succ: pd.DataFrame) -> tuple[dict, str]:
+def northing_km(ctx: BuildContext, succ: pd.DataFrame) -> tuple[dict, str]:
     """North-south position in km: `la_geo.north_south_km` (geometry reference step)."""
     g = ctx.df("SELECT area_code, north_south_km FROM la_geo WHERE north_south_km IS NOT NULL")
     vals = dict(zip(g["area_code"], g["north_south_km"].astype(float)))
-    return _extend_by_successors(vals, succ), "la_geo.north_south_km"
+    return extend_by_successors(vals, succ), "la_geo.north_south_km"
 
 
-def _imd_deciles(iv: pd.DataFrame, succ: pd.DataFrame, weights: dict | None = None) -> dict[str, dict]:
+def imd_deciles(iv: pd.DataFrame, succ: pd.DataFrame, weights: dict | None = None) -> dict[str, dict]:
     """{edition: {area_code: decile}} with 1 = most deprived, whole deciles only. Uses the imd2019_decile /
     imd2025_decile measures when the build has them, else deciles of the IMD 2019 rank of average score among the
-    2019 upper-tier LAs. Codes without a figure in the edition: see `_extend_deciles`."""
+    2019 upper-tier LAs. Codes without a figure in the edition: see `extend_deciles`."""
     out = {}
     weights = weights or {}
     for edition, mid, score in (("IoD2019", "imd2019_decile", "imd2019_score"),
                                 ("IoD2025", "imd2025_decile", "imd2025_score")):
-        v = _measure_by_code(iv, mid)
+        v = measure_by_code(iv, mid)
         if v:
-            out[edition] = _extend_deciles(v, _measure_by_code(iv, score), succ, weights)[0]
+            out[edition] = extend_deciles(v, measure_by_code(iv, score), succ, weights)[0]
     if "IoD2019" not in out:
-        rank = _measure_by_code(iv, "imd2019_rank")
+        rank = measure_by_code(iv, "imd2019_rank")
         if rank:
             n = max(rank.values())
             dec = {c: int(d) for c, d in zip(rank, S.deciles_from_rank(list(rank.values()), n))}
-            out["IoD2019"] = _extend_deciles(dec, _measure_by_code(iv, "imd2019_score"), succ, weights)[0]
+            out["IoD2019"] = extend_deciles(dec, measure_by_code(iv, "imd2019_score"), succ, weights)[0]
     return out
 
 
-def _decile_weights(ctx: BuildContext) -> dict:
+def decile_weights(ctx: BuildContext) -> dict:
     """ONS mid-2020 population (all ages) of every district and upper-tier LA, 2023 unitaries composed from their
     districts: the weights of a split county's score (the IoD2025 upper-tier scores use the same year)."""
     from ... import config
     try:
-        pop = _population_2020(ctx)
+        pop = population_2020(ctx)
     except (KeyError, OSError):
         return {}
     comp = pd.read_csv(config.DATA / "denominator_components.csv", dtype=str)
@@ -130,7 +130,7 @@ def _decile_weights(ctx: BuildContext) -> dict:
     return pop
 
 
-def _population_2020(ctx: BuildContext) -> dict:
+def population_2020(ctx: BuildContext) -> dict:
     """Residents (all ages) mid-2020 by district and by upper-tier LA (2022 lookup)."""
     p = ctx.df("SELECT code, population FROM stg_lad_population WHERE year = 2020")
     by_lad = dict(zip(p["code"], p["population"]))
@@ -141,6 +141,6 @@ def _population_2020(ctx: BuildContext) -> dict:
     return out
 
 
-def _area_km2(ctx: BuildContext) -> dict:
+def area_km2(ctx: BuildContext) -> dict:
     a = ctx.df("SELECT area_code, area_km2 FROM la_area_km2")
     return dict(zip(a["area_code"], a["area_km2"]))

@@ -8,14 +8,14 @@ import pandas as pd
 from ... import stats as S
 from ...context import BuildContext
 from ...domain import ci
-from .covariates import _decile_weights, _imd_deciles
+from .covariates import decile_weights, imd_deciles
 
 
-def _deprivation(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame, areas: pd.DataFrame,
+def write_deprivation(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame, areas: pd.DataFrame,
                  succ: pd.DataFrame) -> None:
     dec_rows, ineq_rows = [], []
     la = rates[(rates["area_type"] == "la") & (rates["country"] == "England")]
-    for edition, deciles in _imd_deciles(iv, succ, _decile_weights(ctx)).items():
+    for edition, deciles in imd_deciles(iv, succ, decile_weights(ctx)).items():
         d = la.assign(decile=la["area_code"].map(deciles)).dropna(subset=["decile"])
         if d.empty:
             continue

@@ -10,7 +10,7 @@ from ...context import BuildContext
 from ...domain import ENGLAND, WALES
 
 
-def _funnels(ctx: BuildContext, rates: pd.DataFrame, areas: pd.DataFrame) -> None:
+def write_funnels(ctx: BuildContext, rates: pd.DataFrame, areas: pd.DataFrame) -> None:
     """Funnel points, limits and over-dispersion parameters for every (measure, year, period). Plain NumPy over the
     rows of each group (pandas' per-group filtering of Arrow strings cost more than the statistics)."""
     keys = ["measure_id", "year", "period_label"]

@@ -10,7 +10,7 @@ from ...context import BuildContext
 from ...domain import ENGLAND, HAS_VALUE, ci
 
 
-def _confidence_intervals(iv: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+def confidence_intervals(iv: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     df = iv.copy()
     usable = (df["value_type"].isin(["rate", "proportion"]) & df["status"].isin(HAS_VALUE)
               & df["numerator"].notna() & df["denominator"].gt(0))
@@ -49,7 +49,7 @@ CI_COLS = ["lower_95", "upper_95", "lower_998", "upper_998", "sig_england_95", "
            "sig_region_998"]
 
 
-def _write_iv_columns(ctx: BuildContext, df: pd.DataFrame) -> None:
+def write_iv_columns(ctx: BuildContext, df: pd.DataFrame) -> None:
     key = ["measure_id", "area_code", "year", "period_label"]
     add = df[key + CI_COLS].copy()
     for c in CI_COLS[:4]:

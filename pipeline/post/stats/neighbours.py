@@ -7,7 +7,7 @@ import pandas as pd
 
 from ... import stats as S
 from ...context import BuildContext
-from .covariates import _area_km2, _extend_by_successors, _measure_by_code, _population_2020
+from .covariates import area_km2, extend_by_successors, measure_by_code, population_2020
 
 NEIGHBOUR_VARS = {
     "imd2019_score": "IMD 2019 average score of the upper-tier LA (MHCLG File 11; split LAs inherit the county's)",
@@ -18,7 +18,7 @@ NEIGHBOUR_VARS = {
 }
 
 
-def _neighbours(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> None:
+def write_neighbours(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> None:
     from ... import config
     cur = areas[(areas["area_type"] == "la") & (areas["country"] == "England") & areas["valid_to"].isna()]
     codes = list(cur["area_code"])
@@ -33,11 +33,11 @@ def _neighbours(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: 
 
     # live births of calendar 2022 (every LA incl. the Isles of Scilly on its own; 2023 unitaries composed)
     births = ctx.df("SELECT code AS area_code, births AS denominator FROM stg_births WHERE year = 2022")
-    pop = compose(_population_2020(ctx))
-    area = compose(_area_km2(ctx))
+    pop = compose(population_2020(ctx))
+    area = compose(area_km2(ctx))
     frame = pd.DataFrame(index=pd.Index(codes, name="area_code"))
-    frame["imd2019_score"] = frame.index.map(_extend_by_successors(_measure_by_code(iv, "imd2019_score"), succ))
-    frame["idaci2019_score"] = frame.index.map(_extend_by_successors(_measure_by_code(iv, "idaci2019_score"), succ))
+    frame["imd2019_score"] = frame.index.map(extend_by_successors(measure_by_code(iv, "imd2019_score"), succ))
+    frame["idaci2019_score"] = frame.index.map(extend_by_successors(measure_by_code(iv, "idaci2019_score"), succ))
     births = compose(dict(zip(births["area_code"], births["denominator"].astype(float))))
     frame["log_births"] = np.log(frame.index.map(births).astype(float))
     dens = {c: pop[c] / area[c] for c in codes if c in pop and c in area and area[c] > 0}

@@ -10,7 +10,7 @@ import pandas as pd
 from ... import stats as S
 from ...context import BuildContext
 from ...domain import HAS_VALUE
-from .covariates import _extend_by_successors, _measure_by_code, _northing_km
+from .covariates import extend_by_successors, measure_by_code, northing_km
 
 NS_MEASURE = "cla_starts_u1_rate"
 NS_POOLED = (2014, 2024)  # years with live-births denominators for every LA (no fallback)
@@ -23,10 +23,10 @@ SPECS = {"a_northing": ["northing"], "b_imd": ["imd"], "c_both": ["northing", "i
          "d_services": ["northing", "imd", "mbu"]}
 
 
-def _north_south(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> None:
-    north, north_src = _northing_km(ctx, succ)
-    imd = _extend_by_successors(_measure_by_code(iv, "imd2019_score"), succ)
-    mbu = _measure_by_code(iv, "mbu_distance_km")
+def write_north_south(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> None:
+    north, north_src = northing_km(ctx, succ)
+    imd = extend_by_successors(measure_by_code(iv, "imd2019_score"), succ)
+    mbu = measure_by_code(iv, "mbu_distance_km")
     eng_la = set(areas.loc[(areas["area_type"] == "la") & (areas["country"] == "England"), "area_code"])
     d = iv[(iv["measure_id"] == NS_MEASURE) & iv["status"].isin(HAS_VALUE) & iv["area_code"].isin(eng_la)
            & iv["numerator"].notna() & iv["denominator"].gt(0)].copy()

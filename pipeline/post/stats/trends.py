@@ -8,7 +8,7 @@ from ... import stats as S
 from ...context import BuildContext
 
 
-def _trends(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame) -> None:
+def write_trends(ctx: BuildContext, rates: pd.DataFrame, iv: pd.DataFrame) -> None:
     d = rates.copy()
     dup = d.duplicated(["measure_id", "area_code", "year"], keep=False)  # several periods a year: no simple trend
     bad = set(map(tuple, d.loc[dup, ["measure_id", "area_code"]].drop_duplicates().to_numpy()))
