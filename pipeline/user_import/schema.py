@@ -77,16 +77,6 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
     return text, None
 
 
-def _int(s: str) -> int | None:
-    s = s.strip().replace(",", "")
-    if re.fullmatch(r"-?\d+", s):
-        return int(s)
-    if re.fullmatch(r"-?\d+\.0+", s):
-        return int(float(s))
-    return None
-
-
-
 VALUE_COLS = ["measure_id", "area_code", "year", "period_label", "value", "numerator", "denominator", "status", "note",
               "source_id", "lower_95", "upper_95", "lower_998", "upper_998", "comparator", "comparator_value",
               "sig_comparator_95", "sig_comparator_998", "funnel_flag_95", "funnel_flag_998"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Callable
 
 import duckdb
@@ -23,7 +24,6 @@ from .schema import (
     REQUIRED,
     ImportResult,
     Problem,
-    _int,
     decode,
 )
 
@@ -49,6 +49,15 @@ def _areas(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict]:
 
 def _in_force(a: pd.Series, year: int) -> bool:
     return in_force(a["valid_from"], a["valid_to"], year)
+
+
+def _int(s: str) -> int | None:
+    s = s.strip().replace(",", "")
+    if re.fullmatch(r"-?\d+", s):
+        return int(s)
+    if re.fullmatch(r"-?\d+\.0+", s):
+        return int(float(s))
+    return None
 
 
 def _read_rows(data: bytes, max_bytes: int) -> tuple[list[str], list[list[str]]]:
