@@ -1,4 +1,4 @@
-"""Security tests for the app (issue 8): read-only warehouse connections, validation of every query-string and
+"""Security tests for the app: read-only warehouse connections, validation of every query-string and
 widget input on every page, CSV-injection-safe downloads that keep numbers numeric, and no way to recover a
 suppressed value from a page, a download or a derived figure."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The in-app "Your data" upload (issue 7): AppTest of the flow (valid, invalid, oversized, session isolation,
+"""The in-app "Your data" upload: AppTest of the flow (valid, invalid, oversized, session isolation,
 CLI-imported datasets) and a disclosure test over every page table, chart summary and download that shows a user
 measure."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Concurrency (issue 8): 20 simultaneous sessions against ONE `streamlit run` on loopback, each changing the map's
+"""Concurrency: 20 simultaneous sessions against ONE `streamlit run` on loopback, each changing the map's
 measure / year 10 times, as Streamlit websocket clients (benchmarks/st_client.py speaks the browser's protocol:
 BackMsg rerun_script with widget states; it reads every ForwardMsg until script_finished).
 

@@ -101,7 +101,7 @@ def test_new_sources_registered_with_urls():
     s = load_sources()
     for sid in ("ons_births_2023", "ons_mye_2021", "ons_mye_2022", "ons_mye_2023", "ons_mye_2024"):
         assert s[sid].url.startswith("https://") and len(s[sid].sha256) == 64, sid
-    assert s["ons_births_2023"].family == "ons_birth_registrations"
+    assert s["ons_births_2023"].family == "births"
 
 
 def _workbook(path, year, rows):
@@ -138,13 +138,13 @@ def test_a_new_registrations_edition_needs_only_a_registry_entry(tmp_path):
     from pipeline.parsers import births
     _workbook(tmp_path / "b24.xlsx", 2024, [("E92000001", 555000), ("E06000052, E06000053", 4200),
                                              ("K04000001, J99000001", 590000), ("E06000009", 1300)])
-    ctx = _ctx(tmp_path, {"ons_births_2024": ("ons_birth_registrations", "2024", "b24.xlsx")})
+    ctx = _ctx(tmp_path, {"ons_births_2024": ("births", "2024", "b24.xlsx")})
     df = births._registrations(ctx, "ons_births_2024").set_index("code")
     assert set(df["year"]) == {2024} and len(df) == 3
     assert df.at["E06000052", "births"] == 4200 and "Isles of Scilly" in df.at["E06000052", "note"]
     assert df.at["E92000001", "births"] == 555000 and "E06000053" not in df.index
     _workbook(tmp_path / "bad.xlsx", 2024, [("E06000001, E06000002", 10)])
-    ctx = _ctx(tmp_path, {"bad": ("ons_birth_registrations", "2024", "bad.xlsx")})
+    ctx = _ctx(tmp_path, {"bad": ("births", "2024", "bad.xlsx")})
     with pytest.raises(SourceError, match="combined or malformed area code"):
         births._registrations(ctx, "bad")
 

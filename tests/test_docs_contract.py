@@ -1,5 +1,6 @@
 """docs/warehouse.md cannot drift from the warehouse: its table index lists exactly the public tables and columns of
-a built warehouse, and every table the document names in a heading is in the index."""
+a built warehouse, and every table the document names in a heading is in the index; the paths the documentation
+names exist."""
 from __future__ import annotations
 
 import re
@@ -50,3 +51,49 @@ def test_every_table_heading_is_an_indexed_table_or_a_measure(con):
     measures = {r[0] for r in con.execute("SELECT measure_id FROM measures").fetchall()}
     unknown = sorted(headings(text) - tables - measures)
     assert unknown == [], f"headings name tables or measures that do not exist: {unknown}"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# paths named in the documentation
+ROOT = DOC.parent.parent
+DOC_FILES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
+PATH_RE = re.compile(r"(?<![\w/.])((?:pipeline|geo|pages|tests|benchmarks|docs|deploy|data)/[A-Za-z0-9_./*<>-]*"
+                     r"[A-Za-z0-9_/>])")
+
+
+def _ignored(path: str) -> bool:
+    """A path git ignores (made at run time: raw cache, user databases, benchmark results...)."""
+    from fnmatch import fnmatch
+    pats = [p.strip().rstrip("/") for p in (ROOT / ".gitignore").read_text().splitlines()
+            if p.strip() and not p.startswith("#")]
+    parts = path.rstrip("/").split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return any(fnmatch(c, p) or ("/" not in p and fnmatch(c.rsplit("/", 1)[-1], p)) for c in prefixes for p in pats)
+
+
+def stale_paths(text: str) -> list[str]:
+    """Paths of the project named in `text` that do not exist: files and folders, and `module.name` references
+    (e.g. pages/_lib/data.area_with_neighbours) whose module does not define the name. Placeholders (<name>, *)
+    and run-time paths that git ignores are not checked."""
+    out = []
+    for p in dict.fromkeys(PATH_RE.findall(text)):
+        if "<" in p or "*" in p or (ROOT / p).exists() or _ignored(p):
+            continue
+        stem, _, name = p.rpartition(".")
+        mod = ROOT / f"{stem}.py"
+        if "/" not in name and mod.is_file() and re.search(rf"^(?:def |class ){name}\b|^{name} =",
+                                                           mod.read_text(encoding="utf-8"), re.M):
+            continue
+        out.append(p)
+    return out
+
+
+def test_stale_path_check_finds_missing_files_and_names():
+    text = ("`pipeline/steps.py`, `pipeline/stats/`, pages/_lib/data.area_with_neighbours, data/raw/x.csv, "
+            "pipeline/parsers/<family>.py; gone: `pipeline/no_such.py`, pipeline/steps.no_such_function.")
+    assert stale_paths(text) == ["pipeline/no_such.py", "pipeline/steps.no_such_function"]
+
+
+def test_paths_named_in_the_docs_exist():
+    stale = {f.name: s for f in DOC_FILES if (s := stale_paths(f.read_text(encoding="utf-8")))}
+    assert stale == {}

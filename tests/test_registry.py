@@ -24,29 +24,45 @@ def _ids():
     return [e.get("id", f"entry {i}") for i, e in enumerate(ENTRIES, start=1)]
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=_ids())
-def test_source_entry_is_complete_and_pinned(entry):
-    for f in REQUIRED:
-        assert f in entry, f"{entry.get('id')}: no {f!r}"
-    for f in ("sha256", "landing_page", "licence", "publisher", "edition"):
-        assert str(entry[f]).strip(), f"{entry['id']}: empty {f!r}"
-    assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]), f"{entry['id']}: sha256 is not 64 hex digits"
-    assert urlsplit(entry["landing_page"]).scheme == "https", f"{entry['id']}: landing_page is not https"
+def entry_problems(entry: dict) -> list[str]:
+    """What is wrong with one registry entry (empty list: complete, pinned and verifiable)."""
+    sid = entry.get("id")
+    missing = [f"{sid}: no {f!r}" for f in REQUIRED if f not in entry]
+    if missing:
+        return missing
+    out = [f"{sid}: empty {f!r}" for f in ("sha256", "landing_page", "licence", "publisher", "edition")
+           if not str(entry[f]).strip()]
+    if not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
+        out.append(f"{sid}: sha256 is not 64 hex digits")
+    if urlsplit(entry["landing_page"]).scheme != "https":
+        out.append(f"{sid}: landing_page is not https")
     if entry.get("seed"):
         # a hand-compiled table: shipped with the project, so its bytes are pinned by the checksum here
-        assert not entry["url"], f"{entry['id']}: a seed has no download url"
-        assert entry["seed"] is True, f"{entry['id']}: seed must be `true` (the file is data/seeds/<path>)"
+        if entry["url"]:
+            out.append(f"{sid}: a seed has no download url")
+        if entry["seed"] is not True:
+            out.append(f"{sid}: seed must be `true` (the file is data/seeds/<path>)")
         seed = config.ROOT / "data" / "seeds" / entry["path"]
-        assert seed.is_file(), f"{entry['id']}: seed {seed} missing"
-        assert hashlib.sha256(seed.read_bytes()).hexdigest() == entry["sha256"], f"{entry['id']}: seed checksum"
-        return
+        if not seed.is_file():
+            out.append(f"{sid}: seed {seed} missing")
+        elif hashlib.sha256(seed.read_bytes()).hexdigest() != entry["sha256"]:
+            out.append(f"{sid}: seed checksum")
+        return out
     url = entry["url"]
     u = urlsplit(url)
-    assert u.scheme == "https" and u.netloc, f"{entry['id']}: url {url!r} is not an https URL"
-    assert " " not in url, f"{entry['id']}: url has an unquoted space"
-    if u.netloc in ("github.com", "raw.githubusercontent.com"):
+    if not (u.scheme == "https" and u.netloc):
+        out.append(f"{sid}: url {url!r} is not an https URL")
+    if " " in url:
+        out.append(f"{sid}: url has an unquoted space")
+    if u.netloc in ("github.com", "raw.githubusercontent.com") and not GITHUB_RAW.match(url):
         # a repository copy must be the raw file pinned to a commit, never a branch name or an HTML page
-        assert GITHUB_RAW.match(url), f"{entry['id']}: {url} is not a raw.githubusercontent.com URL pinned to a commit"
+        out.append(f"{sid}: {url} is not a raw.githubusercontent.com URL pinned to a commit")
+    return out
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=_ids())
+def test_source_entry_is_complete_and_pinned(entry):
+    assert entry_problems(entry) == []
 
 
 def test_no_two_sources_share_a_path_or_id():
@@ -89,15 +105,21 @@ def test_loader_rejects_bad_conversions(tmp_path, extra, message):
         load_sources(tmp_path / "sources.toml")
 
 
-def test_registry_test_rejects_bad_entries():
-    """The checks above can fail: a branch URL, an http URL and a missing url are each caught."""
+def test_registry_check_names_each_bad_entry():
+    """The entry check can fail: a branch URL, an http URL, a missing or empty url, a short checksum and a seed with
+    a url are each reported with the entry id and what is wrong."""
     good = dict(id="x", url="https://raw.githubusercontent.com/o/r/" + "a" * 40 + "/f.csv", sha256="0" * 64,
                 landing_page="https://example.org/", licence="OGL", publisher="P", edition="E", path="p")
-    test_source_entry_is_complete_and_pinned(good)
-    for bad in (dict(good, url="https://raw.githubusercontent.com/o/r/main/f.csv"), dict(good, url="http://a.org/f"),
-                {k: v for k, v in good.items() if k != "url"}, dict(good, url="")):
-        with pytest.raises(AssertionError):
-            test_source_entry_is_complete_and_pinned(bad)
+    assert entry_problems(good) == []
+    cases = [(dict(good, url="https://raw.githubusercontent.com/o/r/main/f.csv"), "not a raw.githubusercontent.com"),
+             (dict(good, url="http://a.org/f"), "is not an https URL"),
+             ({k: v for k, v in good.items() if k != "url"}, "no 'url'"),
+             (dict(good, url=""), "is not an https URL"),
+             (dict(good, sha256="abc"), "sha256 is not 64 hex digits"),
+             (dict(good, seed=True, path="care/reference_figures.csv"), "a seed has no download url")]
+    for bad, problem in cases:
+        problems = entry_problems(bad)
+        assert any(p.startswith("x: ") and problem in p for p in problems), (problem, problems)
 
 
 def test_synthetic_edition_covers_every_source():

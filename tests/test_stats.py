@@ -1,4 +1,4 @@
-"""Known-answer and synthetic-data tests for pipeline/stats.py (no warehouse needed)."""
+"""Known-answer and synthetic-data tests for pipeline/stats/ (no warehouse needed)."""
 import math
 
 import numpy as np

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline import stats as S
-from pipeline.post import stats as P
+from pipeline.post.stats import covariates as P
 
 
 def test_decile_dispersion_known_answer():
@@ -56,7 +56,7 @@ def test_split_county_gets_a_whole_decile_from_its_population_weighted_score():
     scores.update(NEW_A=31.0, NEW_B=21.0, NEW_C=10.0, NEW_D=12.0, REC_OLD=25.0)
     deciles.update(NEW_A=5, NEW_B=10, NEW_C=10, NEW_D=10, REC_OLD=8)
     weights = {"NEW_A": 300.0, "NEW_B": 100.0}
-    out, excluded = P._extend_deciles(deciles, scores, SUCC, weights)
+    out, excluded = P.extend_deciles(deciles, scores, SUCC, weights)
     # weighted score (31 x 300 + 21 x 100) / 400 = 28.5 -> between L5 (30, decile 3) and L6 (28, decile 4): decile 4
     # (the mean of the deciles, 7.5, is not a decile)
     assert out["OLD_CTY"] == 4 and isinstance(out["OLD_CTY"], int)
@@ -80,7 +80,7 @@ def test_imd_deciles_never_average():
                       + [("imd2025_score", c, 2025, s, "ok") for c, s in
                          [("NEW_A", 20.0), ("NEW_B", 16.0), ("X1", 40.0), ("X2", 18.5), ("X3", 8.0)]],
                       columns=["measure_id", "area_code", "year", "value", "status"])
-    out = P._imd_deciles(iv, SUCC, {"NEW_A": 1.0, "NEW_B": 1.0})["IoD2025"]
+    out = P.imd_deciles(iv, SUCC, {"NEW_A": 1.0, "NEW_B": 1.0})["IoD2025"]
     # score 18 -> below X2's 18.5 (decile 6), at/above NEW_B's 16 (decile 7): decile 7, not (5 + 7) / 2 = 6
     assert out["OLD_CTY"] == 7
 

@@ -7,7 +7,7 @@ gets the code in force on the edition's reference date (below), or, for a predec
 Northern Irish councils, counties); only English upper-tier LAs are kept, re-ranked in their published order
 (`source_rank` keeps the published rank).
 
-The atlas's own model (pipeline/post/stats.py `stat_neighbours`) is added as set `atlas_model` by
+The atlas's own model (pipeline/post/stats/neighbours.py `stat_neighbours`) is added as set `atlas_model` by
 pipeline/post/comparators.py, which also adds alias rows for other codes of the same LA (a recode).
 """
 from __future__ import annotations

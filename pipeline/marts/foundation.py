@@ -9,6 +9,7 @@ import pandas as pd
 from ..context import BuildContext
 from ..domain import carried_forward, las_in_force, multiplier, rate_with_status
 from ..errors import SourceError
+from ..parsers.births import REG_ID, is_edition
 from ..parsers.common import fy_label, join_notes
 from ..parsers.dfe_cla_starts import ISLES_OF_SCILLY, ISLES_OF_SCILLY_NOTE
 from ..reference.denominators import Denominators
@@ -53,7 +54,7 @@ def live_births(ctx: BuildContext) -> pd.DataFrame:
     note = b["source_id"].map({"nomis_births_utla": "Nomis series on 2021/22 LA boundaries for every year",
                                "ons_births_summary_2022": "ONS births summary tables 2022 (2022 boundaries)"})
     reg = b["source_id"].map(lambda s: ctx.sources[s].title if s in ctx.sources and
-                             ctx.sources[s].family == "ons_birth_registrations" else None)
+                             is_edition(ctx.sources[s], REG_ID) else None)
     note = note.fillna(reg.map(lambda t: f"{t} (boundaries of that edition)" if isinstance(t, str) else None))
     note = pd.Series([join_notes(a, c) for a, c in zip(note, b["note"])], index=b.index, dtype=object)
     return iv_frame(measure_id="live_births", area_code=b["code"], year=b["year"], period_label=b["year"].astype(str),

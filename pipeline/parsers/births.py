@@ -5,11 +5,11 @@ geography).
 
 Staging: `stg_births` (code, year, births, source_id, line, note) and `stg_age0` (code, year, age0, source_id, line).
 
-Registry-driven: every source of family `ons_birth_registrations` (ONS "Births in England and Wales: birth
-registrations", sheet `Table_1`) adds one calendar year of births (the year printed in the sheet's title), so a new
-edition (e.g. 2024) needs only a new registry entry. Every source of family `ons_mye_single_age` (ONS mid-year
-estimates, `MYE2 - Persons` or its CSV export) adds one mid-year of age-0 population (the year in its `edition`,
-"Mid-YYYY ...").
+Registry-driven: every source of family `births` with an id `ons_births_<year>` (ONS "Births in England and
+Wales: birth registrations", sheet `Table_1`) adds one calendar year of births (the year printed in the sheet's title),
+so a new edition (e.g. 2024) needs only a new registry entry. Every source of family `births` with an id
+`ons_mye_<year>` (ONS mid-year estimates, `MYE2 - Persons` or its CSV export) adds one mid-year of age-0 population
+(the year in its `edition`, "Mid-YYYY ...").
 
 Cornwall and the Isles of Scilly: ONS birth registrations publish one combined row "E06000052, E06000053" (note 6).
 It is stored explicitly as Cornwall's (E06000052) births with a note saying it includes the Isles of Scilly; the
@@ -74,8 +74,9 @@ def _age0(ctx: BuildContext) -> pd.DataFrame:
                          "source_id": sid, "line": df["_line"].values}).dropna(subset=["age0"])
 
 
-REG_FAMILY = "ons_birth_registrations"
-MYE_FAMILY = "ons_mye_single_age"
+FAMILY = "births"
+REG_ID = re.compile(r"ons_births_\d{4}")  # one edition of ONS birth registrations
+MYE_ID = re.compile(r"ons_mye_\d{4}")  # one edition of ONS mid-year estimates (single year of age)
 REG_CODE = "Area of usual residence Code"
 # combined rows of the registrations tables, handled explicitly: code as printed -> (code stored, note) or None (drop)
 COMBINED = {
@@ -140,8 +141,14 @@ def _mye(ctx: BuildContext, sid: str) -> pd.DataFrame:
                          "age0": p["value"].values, "source_id": sid, "line": df["_line"].values})
 
 
-def _family(ctx: BuildContext, family: str) -> list[str]:
-    return [sid for sid, s in ctx.sources.items() if s.family == family]
+def is_edition(source, id_re: re.Pattern) -> bool:
+    """A `births` source that is one edition of a registry-driven series (`REG_ID` or `MYE_ID`)."""
+    return source.family == FAMILY and bool(id_re.fullmatch(source.id))
+
+
+def _editions(ctx: BuildContext, id_re: re.Pattern) -> list[str]:
+    """The editions of a registry-driven series, in registry order."""
+    return [sid for sid, s in ctx.sources.items() if is_edition(s, id_re)]
 
 
 def load(ctx: BuildContext) -> None:
@@ -161,7 +168,7 @@ def load(ctx: BuildContext) -> None:
                        ignore_index=True)
     births["note"] = None
     have = set(births["year"])
-    for sid in _family(ctx, REG_FAMILY):
+    for sid in _editions(ctx, REG_ID):
         reg = _registrations(ctx, sid)
         y = int(reg["year"].iloc[0])
         if y in have:
@@ -170,7 +177,7 @@ def load(ctx: BuildContext) -> None:
         births = pd.concat([births, reg], ignore_index=True)
     ctx.put("stg_births", births)
     age0 = [_age0(ctx)]
-    for sid in _family(ctx, MYE_FAMILY):
+    for sid in _editions(ctx, MYE_ID):
         age0.append(_mye(ctx, sid))
     age0 = pd.concat(age0, ignore_index=True)
     dup = age0.duplicated(["code", "year"], keep=False)

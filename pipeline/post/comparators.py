@@ -1,5 +1,5 @@
 """Complete `comparator_sets`: add the atlas's own statistical-neighbour model (`stat_neighbours`, from
-pipeline/post/stats.py) as set `atlas_model`, and alias rows so that every code of an LA finds its set.
+pipeline/post/stats/) as set `atlas_model`, and alias rows so that every code of an LA finds its set.
 
 Alias rows: when an LA has two ONS codes for the same DfE LA number (a recode, e.g. Barnsley E08000016 ->
 E08000038 in 2025, North Yorkshire E10000023 -> E06000065 in 2023) and a set lists it under one of them, the

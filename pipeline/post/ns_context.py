@@ -1,7 +1,7 @@
 """North–south model with child and maternal context covariates -> `ns_context_models` (docs/methods.md §13).
 
 For each context measure with enough coverage, the primary north–south model (negative binomial, infant care starts
-with log births as offset, northing and IMD 2019 score, year fixed effects; pipeline/post/stats.py §6) is fitted
+with log births as offset, northing and IMD 2019 score, year fixed effects; pipeline/post/stats/north_south.py) is fitted
 twice on the SAME LA-years — without and with the context measure — so that the change in the northing rate ratio
 is due to the covariate, not to a different sample. Alignment: a DfE year ending 31 March Y takes a calendar-year
 measure for Y-1 (the births rule) and a financial-year measure for Y itself. Breastfeeding at 6–8 weeks is not used:

@@ -24,16 +24,8 @@ import pandas as pd
 
 from .. import stats as S
 from ..context import BuildContext
-from .stats import (
-    HAS_VALUE,
-    NS_MEASURE,
-    NS_POOLED,
-    PRIMARY_FAMILY,
-    _extend_by_successors,
-    _measure_by_code,
-    _northing_km,
-    _table_exists,
-)
+from .stats import HAS_VALUE, NS_MEASURE, NS_POOLED, PRIMARY_FAMILY
+from .stats.covariates import extend_by_successors, measure_by_code, northing_km, table_exists
 
 REQUIRES = ("indicator_values", "areas", "area_successors", "la_geo", "mbu_nearest")
 PRODUCES = ("services_models", "services_summary")
@@ -54,8 +46,8 @@ def _by_year(iv: pd.DataFrame, measure_id: str) -> dict[tuple[str, int], float]:
 def ns_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The north–south models' rows: English LAs' infant care starts with a count and births, with northing (100 km)
     and IMD 2019 score (carried to successor codes); also used by the context-covariate models (ns_context.py)."""
-    north, north_src = _northing_km(ctx, succ)
-    imd = _extend_by_successors(_measure_by_code(iv, "imd2019_score"), succ)
+    north, north_src = northing_km(ctx, succ)
+    imd = extend_by_successors(measure_by_code(iv, "imd2019_score"), succ)
     eng_la = set(areas.loc[(areas["area_type"] == "la") & (areas["country"] == "England"), "area_code"])
     d = iv[(iv["measure_id"] == NS_MEASURE) & iv["status"].isin(HAS_VALUE) & iv["area_code"].isin(eng_la)
            & iv["numerator"].notna() & iv["denominator"].gt(0)].copy()
@@ -71,7 +63,7 @@ def model_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: 
                      ("mmhs", "mmhs_exposure_years")):
         vals = _by_year(iv, mid)
         d[var] = [vals.get(k, np.nan) / SCALE[var] for k in keys]
-    if _table_exists(ctx, "mbu_nearest"):
+    if table_exists(ctx, "mbu_nearest"):
         lv = ctx.df("SELECT area_code, year, location_level FROM mbu_nearest")
         lvl = {(c, int(y)): v for c, y, v in zip(lv["area_code"], lv["year"], lv["location_level"])}
         d["nearest_level"] = [lvl.get(k) for k in keys]
@@ -90,7 +82,7 @@ def _fit(g: pd.DataFrame, vars_: list[str], pooled: bool):
 
 
 def run(ctx: BuildContext) -> None:
-    if not _table_exists(ctx, "mbu_nearest"):
+    if not table_exists(ctx, "mbu_nearest"):
         return
     iv = ctx.df("SELECT measure_id, area_code, year, value, numerator, denominator, status FROM indicator_values")
     areas = ctx.df("SELECT area_code, area_type, country FROM areas")
