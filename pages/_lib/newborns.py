@@ -7,7 +7,7 @@ shown with its definition, geography, period, source and link, grouped by defini
 - reports that differ about one figure are shown together (both values, both sources), never resolved;
 - the proxy ratio (newborns in proceedings / infant care starts, England, same financial year) is a national
   comparison only: it is never applied to local authorities;
-- a researcher's own LA newborn extract (pipeline/user_import.py, definition fields `age_at_issue`,
+- a researcher's own LA newborn extract (pipeline/user_import/, definition fields `age_at_issue`,
   `proceedings_type`) is shown only after the import's disclosure control, always badged as not official
   (newborn_extracts.py).
 """
