@@ -19,7 +19,7 @@ years = data.measure_years(mid)
 year = ps.choice("year", "Year", years, years[-1] if years else None, format_func=lambda y: data.period_label(mid, y),
                  shared="year", widget="select_slider", container=c2, what="year")
 modes = {"continuous": "Continuous scale", "quantile": "Quintile bands"}
-if data.has_sig() and meta.get("value_type") == "rate":
+if meta.get("value_type") == "rate":
     modes["significance"] = "Compared with England (95%)"
 mode = ps.choice("colour", "Colour by", list(modes), "continuous", format_func=modes.get, widget="radio",
                  container=c3, what="colouring")
