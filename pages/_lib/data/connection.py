@@ -35,6 +35,7 @@ REQUIRED_TABLES = (
 REQUIRED_COLUMNS = {"indicator_values": (*CI_COLS, *SIG_COLS), "services_points": ("location_level",)}
 
 _local = threading.local()
+_CHECKED: set[str] = set()  # warehouse versions whose schema passed the check
 
 
 class WarehouseMissing(RuntimeError):
@@ -58,7 +59,9 @@ def token() -> str:
     except FileNotFoundError:
         raise WarehouseMissing(f"No warehouse at {p}. Run `atlas build` (or `atlas up`) first.") from None
     tok = f"{p}:{st_.st_mtime_ns}:{st_.st_size}"
-    _checked(tok)
+    if tok not in _CHECKED:
+        _check(tok)
+        _CHECKED.add(tok)
     return tok
 
 
@@ -98,14 +101,12 @@ def missing_schema(schema: dict[str, list[str]]) -> list[str]:
     return out
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _checked(tok: str) -> bool:
+def _check(tok: str) -> None:
     missing = missing_schema(_schema(tok))
     if missing:
         raise WarehouseIncomplete(
             f"The warehouse at {tok.rsplit(':', 2)[0]} is old or incomplete: it lacks {', '.join(missing)}. "
             "Rebuild it with `atlas build` (or `atlas up`).")
-    return True
 
 
 def has_table(name: str) -> bool:
@@ -119,9 +120,15 @@ def has_columns(table: str, cols: list[str]) -> bool:
 
 # ---------------------------------------------------------------------------------------------------------------
 # the query helper
-@st.cache_data(show_spinner=False, max_entries=2048)
-def _cached_query(tok: str, sql: str, params: tuple) -> pd.DataFrame:
+@st.cache_resource(show_spinner=False, max_entries=2048)
+def _shared_result(tok: str, sql: str, params: tuple) -> pd.DataFrame:
     return _df(tok, sql, params)
+
+
+def _cached_query(tok: str, sql: str, params: tuple) -> pd.DataFrame:
+    """The query's result from the cache shared by all sessions (official data only), as the caller's own copy
+    (a copy is far cheaper than st.cache_data's unpickling, and no caller can change the cached frame)."""
+    return _shared_result(tok, sql, params).copy()
 
 
 def _mentions_user(params) -> bool:

@@ -137,9 +137,9 @@ def measure_years(measure_id: str) -> list[int]:
 def period_label(measure_id: str, year: int) -> str:
     if userdata.is_user(measure_id):  # user rows are by financial year (pipeline.user_import); from the id alone,
         return fy_label(int(year))  # as a picker's format_func may run outside the browser session
-    df = query("SELECT year, min(period_label) AS p FROM indicator_values WHERE measure_id = ? GROUP BY 1",
-               [measure_id])
-    return {int(r.year): str(r.p) for r in df.itertuples()}.get(int(year), str(year))
+    p = query("SELECT min(period_label) AS p FROM indicator_values WHERE measure_id = ? AND year = ?",
+              [measure_id, int(year)]).iat[0, 0]
+    return str(year) if pd.isna(p) else str(p)
 
 
 def status_label(status, note=None) -> str:
