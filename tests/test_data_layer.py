@@ -149,3 +149,16 @@ def test_user_views_are_session_only(session_with_upload, wh):
     n = data._cursor(tok).execute("SELECT count(*) FROM indicator_values WHERE measure_id = ?", [MID]).fetchone()[0]
     assert n == 0
     assert wh.stat().st_mtime_ns == before
+
+
+def test_user_measure_id_never_enters_the_shared_cache(wh, monkeypatch):
+    """A user measure id this session does not hold (e.g. from a shared link) gets an empty answer that is not
+    cached between sessions."""
+    from pages._lib import data, userdata
+    from pages._lib.data import connection
+    st.session_state.pop(userdata.KEY, None)
+    shared: list = []
+    monkeypatch.setattr(connection, "_shared_result", lambda *a: shared.append(a))
+    assert data.values("user.someone_else.x", 2020, "la").empty
+    assert data.measure_years("user.someone_else.x") == []
+    assert shared == []

@@ -146,7 +146,10 @@ def query(sql: str, params: list | tuple = (), *, with_user: bool = False) -> pd
     the warehouse tables) when `with_user` is set or a parameter is a user measure id and the session has user
     data; those results are cached in the session only, never in a cache shared between sessions."""
     tok = token()
-    if (with_user or _mentions_user(params)) and userdata.datasets():
+    mentions = _mentions_user(params)
+    if (with_user or mentions) and userdata.datasets():
         from . import usersession
         return usersession.query(tok, sql, tuple(params))
+    if mentions:  # a user measure this session does not hold: an empty answer, kept out of the shared cache
+        return _df(tok, sql, params)
     return _cached_query(tok, sql, tuple(params))

@@ -102,8 +102,8 @@ def spine(latest: pd.DataFrame) -> pd.DataFrame:
     if latest.empty:
         return pd.DataFrame()
     return query(f"""{_PAIRS}
-        SELECT l.measure_id, l.year, min(i.value) AS lo, quantile_cont(i.value, 0.25) AS q1, median(i.value) AS med,
-               quantile_cont(i.value, 0.75) AS q3, max(i.value) AS hi, count(i.value) AS n
+        SELECT l.measure_id, CAST(l.year AS INTEGER) AS year, min(i.value) AS lo, quantile_cont(i.value, 0.25) AS q1,
+               median(i.value) AS med, quantile_cont(i.value, 0.75) AS q3, max(i.value) AS hi, count(i.value) AS n
         FROM l LEFT JOIN (SELECT i.* FROM indicator_values i JOIN areas a USING (area_code)
                           WHERE a.area_type = 'la' AND a.country = 'England' AND i.value IS NOT NULL) i
              ON i.measure_id = l.measure_id AND i.year = l.year
