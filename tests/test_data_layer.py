@@ -104,9 +104,9 @@ def session_with_upload(wh, monkeypatch):
     shared: list = []
     orig = connection._cached_query
 
-    def spy(tok, sql, params):
+    def spy(tok, sql, params, *rest):
         shared.append(params)
-        return orig(tok, sql, params)
+        return orig(tok, sql, params, *rest)
     monkeypatch.setattr(connection, "_cached_query", spy)
     yield values, shared
     for k in (userdata.KEY, usersession.KEY):

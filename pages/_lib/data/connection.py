@@ -125,10 +125,16 @@ def _shared_result(tok: str, sql: str, params: tuple) -> pd.DataFrame:
     return _df(tok, sql, params)
 
 
-def _cached_query(tok: str, sql: str, params: tuple) -> pd.DataFrame:
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _shared_large_result(tok: str, sql: str, params: tuple) -> pd.DataFrame:
+    return _df(tok, sql, params)
+
+
+def _cached_query(tok: str, sql: str, params: tuple, large: bool = False) -> pd.DataFrame:
     """The query's result from the cache shared by all sessions (official data only), as the caller's own copy
-    (a copy is far cheaper than st.cache_data's unpickling, and no caller can change the cached frame)."""
-    return _shared_result(tok, sql, params).copy()
+    (a copy is far cheaper than st.cache_data's unpickling, and no caller can change the cached frame). Results
+    that can be large (downloads) have their own, smaller cache."""
+    return (_shared_large_result if large else _shared_result)(tok, sql, params).copy()
 
 
 def _mentions_user(params) -> bool:
@@ -141,10 +147,11 @@ def _mentions_user(params) -> bool:
     return False
 
 
-def query(sql: str, params: list | tuple = (), *, with_user: bool = False) -> pd.DataFrame:
+def query(sql: str, params: list | tuple = (), *, with_user: bool = False, large: bool = False) -> pd.DataFrame:
     """Run one parameterised query. It reads this session's user-supplied measures too (through views named like
     the warehouse tables) when `with_user` is set or a parameter is a user measure id and the session has user
-    data; those results are cached in the session only, never in a cache shared between sessions."""
+    data; those results are cached in the session only, never in a cache shared between sessions. `large`: a
+    result that can be large (a download) is kept in a smaller cache."""
     tok = token()
     mentions = _mentions_user(params)
     if (with_user or mentions) and userdata.datasets():
@@ -152,4 +159,4 @@ def query(sql: str, params: list | tuple = (), *, with_user: bool = False) -> pd
         return usersession.query(tok, sql, tuple(params))
     if mentions:  # a user measure this session does not hold: an empty answer, kept out of the shared cache
         return _df(tok, sql, params)
-    return _cached_query(tok, sql, tuple(params))
+    return _cached_query(tok, sql, tuple(params), large)

@@ -37,7 +37,7 @@ def download(measure_ids: list[str], codes: list[str], y0: int, y1: int) -> pd.D
         LEFT JOIN sources s ON s.id = i.source_id
         WHERE i.measure_id IN ({",".join("?" * len(off))}) AND i.area_code IN ({",".join("?" * len(codes))})
           AND i.year BETWEEN ? AND ?
-        ORDER BY i.measure_id, a.area_type, a.area_name, i.year""", [*off, *codes, int(y0), int(y1)])
+        ORDER BY i.measure_id, a.area_type, a.area_name, i.year""", [*off, *codes, int(y0), int(y1)], large=True)
         if len(out):
             parts.append(out.assign(official=True))
     for mid in sorted(set(m for m in measure_ids if userdata.is_user(m))):
