@@ -5,7 +5,7 @@ Usage: ATLAS_MIRROR=../shared/data/raw ATLAS_WAREHOUSE=data/atlas.duckdb python 
 Prints the median and max milliseconds per interaction after the caches are warm (first visit excluded) for the
 atlas and the naive app, and the ratio naive / atlas; writes benchmarks/results/app_interactions.json.
 Targets: atlas <= 100 ms median per change of year / measure / selected LA; naive / atlas >= 10x.
-Data-access layer alone (no Streamlit script run): the same interactions as pages/_lib/data.py calls.
+Data-access layer alone (no Streamlit script run): the same interactions as the pages/_lib/data calls.
 """
 from __future__ import annotations
 

@@ -25,10 +25,8 @@ c3, c4 = st.columns([2, 3])
 view = ps.choice("view", "View", ["areas", "regions"], "areas", widget="radio", horizontal=True, container=c3,
                  format_func={"areas": "Selected areas vs region and England",
                               "regions": "Small multiples: all regions"}.get, what="view")
-show_ci = c4.checkbox("Show 95% confidence intervals", value=True, key="trends_ci",
-                      disabled=not data.has_ci())
+show_ci = c4.checkbox("Show 95% confidence intervals", value=True, key="trends_ci")
 show_cont = c4.checkbox("Continue lines across reorganisations (where additive)", value=True, key="trends_continuity",
-                        disabled=not data.has_table("continuity_series"),
                         help="Same-boundary code changes: the former code's figures under the new code. County "
                              "splits: the former county rebuilt as the sum of its successors (not published when "
                              "any part is suppressed). Never for non-additive changes (Dorset/BCP 2019).")
@@ -43,7 +41,7 @@ if view == "areas":
         st.info("Choose one or more local authorities to see their trends.")
     else:
         ser, cont, brk = trend_view.area_series(mid, sel, show_cont)
-        st.plotly_chart(charts.trend(ser, brk, unit, show_ci=show_ci and data.has_ci(), continuity=cont),
+        st.plotly_chart(charts.trend(ser, brk, unit, show_ci=show_ci, continuity=cont),
                         width="stretch", key="trend_chart")
         st.markdown(charts.trend_summary(ser, unit))
         if len(cont):
@@ -53,8 +51,6 @@ if view == "areas":
                        "county split shows the former county rebuilt as the sum of its successors' counts and "
                        "denominators, with its own confidence interval. A sum is not published when any part is "
                        "suppressed (it would reveal the suppressed figure). See Methods.")
-        if not data.has_ci():
-            st.caption("Confidence intervals are not available in this build (statistics step not run).")
         if len(brk):
             st.markdown("**Reorganisations affecting these areas** (dashed vertical lines). Figures before and "
                         "after a change are for different areas; where the change is additive (e.g. a county split "

@@ -3,7 +3,7 @@
 Pages only lay out; the logic they show lives here.
 
 registry.py  the app's pages (file, title, URL path) for st.navigation and the tests
-data.py    the one data-access module (all SQL, cached, read-only DuckDB, cursor per thread)
+data/      the data-access package (all SQL; one cached query helper, read-only DuckDB, user data via session views)
 charts.py  all chart building (Plotly figures) and the short text summaries of charts, by concern in
            chart_style.py, maps.py, trend_charts.py and stat_charts.py
 state.py   permalinks: validated query parameters <-> widgets <-> session state

@@ -21,9 +21,9 @@ def level_words(level: str) -> str:
 
 
 def colour_modes(meta: dict) -> dict[str, str]:
-    """The colourings offered: significance only for a rate, and only when this build has the statistics."""
+    """The colourings offered: significance only for a rate."""
     modes = dict(MODES)
-    if data.has_sig() and meta.get("value_type") == "rate":
+    if meta.get("value_type") == "rate":
         modes["significance"] = "Compared with England (95%)"
     return modes
 

@@ -31,20 +31,9 @@ CAVEATS = (
     "only for 13 early sites (0 elsewhere means 'no early/known service', not 'none').")
 
 
-def _ready(*tables: str) -> bool:
-    return all(data.has_table(t) for t in tables)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _nearest(tok: str, code: str) -> pd.DataFrame:
-    return data._df(tok, "SELECT * FROM mbu_nearest WHERE area_code = ? ORDER BY year DESC LIMIT 1", [code])
-
-
 def nearest_unit(code: str) -> dict | None:
     """The nearest open unit in the latest year for an LA (None if the build has no `mbu_nearest` row for it)."""
-    if not _ready("mbu_nearest"):
-        return None
-    d = _nearest(data.token(), code)
+    d = data.query("SELECT * FROM mbu_nearest WHERE area_code = ? ORDER BY year DESC LIMIT 1", [code])
     return None if d.empty else d.iloc[0].to_dict()
 
 
@@ -62,9 +51,8 @@ def nearest_sentence(code: str) -> str | None:
     return s
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _units_near(tok: str, code: str, n: int) -> pd.DataFrame:
-    return data._df(tok, """
+def units_near(code: str, n: int = 5) -> pd.DataFrame:
+    return data.query("""
         SELECT s.name AS "Unit", s.town AS "Town", s.country AS "Country", s.status AS "Status",
                CAST(s.opened AS VARCHAR) AS "Opened (basis in the notes)", s.beds AS "Beds",
                s.location_level AS "Location level", s.location_confidence AS "Confidence",
@@ -79,18 +67,9 @@ def _units_near(tok: str, code: str, n: int) -> pd.DataFrame:
         ORDER BY "Distance (km)" LIMIT ?""", [code, int(n)])
 
 
-def units_near(code: str, n: int = 5) -> pd.DataFrame | None:
-    if not (_ready("services_points", "la_geo") and data.has_columns("services_points", ["location_level"])):
-        return None
-    return _units_near(data.token(), code, int(n))
-
-
 def show_nearest(code: str, key: str) -> None:
     """Profile and Services pages: the sentence naming the nearest unit, then the nearest units as a table."""
     tbl = units_near(code)
-    if tbl is None or not _ready("mbu_nearest"):
-        ui.not_in_build("Nearest mother and baby units", "`mbu_nearest` and `services_points` from the services step")
-        return
     s = nearest_sentence(code)
     if s is None:
         st.info("The nearest-unit measures cover English local authorities only; the table lists the units nearest "
@@ -103,9 +82,8 @@ def show_nearest(code: str, key: str) -> None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Services and rates
-@st.cache_data(show_spinner=False, max_entries=64)
-def _rates_vs_access(tok: str, measure_id: str, year: int, access_id: str) -> pd.DataFrame:
-    return data._df(tok, """
+def rates_vs_access(measure_id: str, year: int, access_id: str) -> pd.DataFrame:
+    return data.query("""
         SELECT i.area_code, a.area_name, a.region_name, i.value, i.status, s.value AS access,
                coalesce(i.denominator, NULL) AS births, n.unit_name AS nearest_unit, n.location_level AS nearest_level
         FROM indicator_values i JOIN areas a USING (area_code)
@@ -115,26 +93,14 @@ def _rates_vs_access(tok: str, measure_id: str, year: int, access_id: str) -> pd
         ORDER BY a.area_name""", [access_id, measure_id, int(year)])
 
 
-def rates_vs_access(measure_id: str, year: int, access_id: str) -> pd.DataFrame:
-    return _rates_vs_access(data.token(), measure_id, int(year), access_id)
-
-
-@st.cache_data(show_spinner=False)
-def _table(tok: str, name: str) -> pd.DataFrame:
-    assert name in ("services_summary", "services_models")
-    return data._df(tok, f"SELECT * FROM {name}")
-
-
-def model_tables() -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    if not _ready("services_summary", "services_models"):
-        return None
-    return _table(data.token(), "services_summary"), _table(data.token(), "services_models")
+def model_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return data.query("SELECT * FROM services_summary"), data.query("SELECT * FROM services_models")
 
 
 def render_rates_section(ps, mid: str, year: int, unit: str) -> None:
     """North-south page, view "Services and rates": scatter by year (with its table), model, caveats."""
     have = [a for a in ACCESS_IDS if a in data.measure_ids() and data.measure_years(a)]
-    if not (have and _ready("mbu_nearest")):
+    if not have:
         ui.not_in_build("Services and rates", "the service measures and `mbu_nearest` from the services step")
         return
     acc = ps.choice("access", "Service access measure", have, have[0], format_func=ui.measure_label,

@@ -1,10 +1,11 @@
-"""User-supplied data (issue 7) held ONLY in this browser session (st.session_state): never on disk, never in a
-cache shared between sessions, never in the warehouse.
+"""User-supplied data held ONLY in this browser session (st.session_state): never on disk, never in a cache shared
+between sessions, never in the warehouse.
 
 Every frame stored here is the output of `pipeline.user_import.compute` (or a dataset imported with `atlas import`,
 which stores the same output): disclosure control has already been applied, so suppressed cells have no numerator,
-value or confidence limits. Pages read user data through `data.py` (which joins these frames with the official area
-tables in pandas) and never touch the raw upload.
+value or confidence limits. Pages read user data through the `data` package, whose queries answer user measures
+as they answer official ones (data/usersession.py: session views named like the warehouse tables), and never touch
+the raw upload.
 
 User measure ids in the app are `user.<dataset>.<measure>` so they can never clash with official ids.
 """

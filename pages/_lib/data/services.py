@@ -1,0 +1,24 @@
+"""Perinatal services: mother and baby units as points (services_points) and the nearest units to an LA."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .connection import query
+from .statistics import stat_table
+
+
+def services_points() -> pd.DataFrame:
+    return stat_table("services_points")
+
+
+def nearest_mbus(code: str, n: int = 5) -> pd.DataFrame:
+    # great-circle distance (haversine, km) from the LA's representative point to each unit
+    return query("""
+        SELECT s.name, s.trust, s.town, s.beds, s.status, s.location_confidence,
+               round(2 * 6371.0088 * asin(sqrt(
+                   pow(sin(radians(s.lat - g.rep_lat) / 2), 2) +
+                   cos(radians(g.rep_lat)) * cos(radians(s.lat)) * pow(sin(radians(s.lon - g.rep_lon) / 2), 2))), 1)
+                   AS distance_km
+        FROM services_points s, la_geo g
+        WHERE g.area_code = ? AND s.lat IS NOT NULL AND s.lon IS NOT NULL
+        ORDER BY distance_km LIMIT ?""", [code, int(n)])
