@@ -73,16 +73,17 @@ def _ignored(path: str) -> bool:
 
 def stale_paths(text: str) -> list[str]:
     """Paths of the project named in `text` that do not exist: files and folders, and `module.name` references
-    (e.g. pages/_lib/data.area_with_neighbours) whose module does not define the name. Placeholders (<name>, *)
+    (e.g. pages/_lib/data.area_with_neighbours) whose module (or a module of that package) does not define the name. Placeholders (<name>, *)
     and run-time paths that git ignores are not checked."""
     out = []
     for p in dict.fromkeys(PATH_RE.findall(text)):
         if "<" in p or "*" in p or (ROOT / p).exists() or _ignored(p):
             continue
         stem, _, name = p.rpartition(".")
-        mod = ROOT / f"{stem}.py"
-        if "/" not in name and mod.is_file() and re.search(rf"^(?:def |class ){name}\b|^{name} =",
-                                                           mod.read_text(encoding="utf-8"), re.M):
+        pkg = ROOT / stem
+        mods = [ROOT / f"{stem}.py"] + (sorted(pkg.glob("*.py")) if (pkg / "__init__.py").is_file() else [])
+        if "/" not in name and any(m.is_file() and re.search(rf"^(?:def |class ){name}\b|^{name} =",
+                                                              m.read_text(encoding="utf-8"), re.M) for m in mods):
             continue
         out.append(p)
     return out
