@@ -39,7 +39,7 @@ if level == "region":
 st.markdown(f"**{meta.get('title', mid)}**, {period}")
 layer = map_view.layer(df, year, level)
 if layer is None:
-    ui.not_in_build("The map", "the boundary tables from the geometry step (`boundary_layers`)")
+    ui.not_shown("The map", "no boundary layer covers this year")
 else:
     fig = map_view.figure(df, layer, mid, year, mode, level, unit, user)
     event = st.plotly_chart(fig, key="map_chart", on_select="rerun", selection_mode="points",

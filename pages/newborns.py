@@ -12,11 +12,7 @@ from pages._lib import newborns as nb
 ui.guard()
 st.title("Newborns in care proceedings")
 ps = state.PageState("newborns", ("definition", "extract", "year"))
-ref = nb.load()
-if ref is None:
-    ui.not_in_build("The newborns page", "the `reference_figures` table (seeds in data/seeds/care/)")
-    ui.stop()
-figs, classes, parts = ref
+figs, classes, parts = nb.load()
 
 st.markdown(
     "**Local-authority figures for newborns in care proceedings are not published.** What is public is a set of "
@@ -102,7 +98,7 @@ with c1:
     st.markdown("**Newborns (under 7 days) in s.31 proceedings per 10,000 live births, overall 2008–2016** "
                 "(Born into care, England 2018: only the regions the news release quotes)")
     if layer is None:
-        ui.not_in_build("The region map", "the region boundary layer")
+        ui.not_shown("The region map", "no region boundary layer")
     else:
         st.plotly_chart(nb.region_category_map(rates, layer, data.area_names()), key="nb_region_newborn_map",
                         width="stretch", config={"scrollZoom": False, "displaylogo": False})

@@ -44,14 +44,14 @@ if sec == "scatter":
             st.plotly_chart(charts.scatter(sd, "north_south_km", "value", "km north (British National Grid)", unit),
                             width="stretch", key="ns_scatter")
         else:
-            ui.not_in_build("Distance north", "`la_geo` from the geometry step")
+            ui.not_shown("Distance north", "no local authority in this view has a location")
     with b:
         st.markdown("**Rate vs deprivation (IMD 2019 average score)**")
         if sd["imd_score"].notna().any():
             st.plotly_chart(charts.scatter(sd, "imd_score", "value", "IMD 2019 average score (higher = more deprived)",
                                            unit), width="stretch", key="imd_scatter")
         else:
-            ui.not_in_build("Deprivation scores", "the IMD measures")
+            ui.not_shown("Deprivation scores", "no local authority in this view has an IMD 2019 score")
     if user:
         st.caption("For user data only the LA-level views (scatter and funnel) are offered: decile rates and models "
                    "would need totals derived from your counts, which disclosure control does not allow.")
@@ -60,8 +60,8 @@ if sec == "scatter":
 
 elif sec == "deciles":
     dg = data.deprivation_gradient(mid, year)
-    if dg is None or dg.empty:
-        ui.not_in_build("The deprivation-decile gradient", "`deprivation_gradient` from the statistics step")
+    if dg.empty:
+        ui.not_shown("The deprivation-decile gradient", "it is not computed for this measure and year")
     else:
         ed = ns_view.editions(dg)
         e = ps.choice("imd", "IMD edition", ed, ed[-1], what="IMD edition")
@@ -76,8 +76,8 @@ elif sec == "deciles":
 
 elif sec == "models":
     sm, mm = data.ns_summary(), data.ns_models()
-    if sm is None or mm is None:
-        ui.not_in_build("The north–south models", "`ns_models` / `ns_summary` from the statistics step")
+    if sm.empty:
+        ui.not_shown("The north–south models", "no year had enough local authorities with a rate to fit them")
     else:
         if mid != findings.NS_MEASURE:
             st.info(f"The models are fitted to *{ui.measure_name(findings.NS_MEASURE)}*; they are shown here for "
@@ -99,9 +99,9 @@ elif sec == "models":
 
 elif sec == "oe":
     sm = data.ns_summary()
-    periods = list(sm["period"]) if sm is not None else []
+    periods = list(sm["period"])
     if not periods:
-        ui.not_in_build("The observed/expected map", "`ns_expected` from the statistics step")
+        ui.not_shown("The observed/expected map", "no year had enough local authorities with a rate to fit the model")
     else:
         p = ps.choice("period", "Period", periods, periods[-1], what="period")
         ps.show_notices()
@@ -109,7 +109,7 @@ elif sec == "oe":
         # the boundaries of the period's last year: the codes the model's areas had then (e.g. Cumberland from 2024)
         layer = data.layer_for(findings.last_year(p), "la")
         if layer is None:
-            ui.not_in_build("The map", "the boundary tables from the geometry step")
+            ui.not_shown("The map", "no boundary layer covers this period")
         else:
             st.plotly_chart(charts.oe_map(findings.oe_frame(oe), layer), width="stretch", key="oe_map")
         st.markdown("Observed / expected = infant care starts compared with what the model (distance north and "
@@ -126,8 +126,6 @@ else:
     if f is None and user:
         st.info("No funnel plot for this year: your file needs an England row or at least two LAs with an "
                 "unsuppressed value to give a comparator.", icon="ℹ️")
-    elif f is None:
-        ui.not_in_build("The funnel plot", "`funnel_points` / `funnel_limits` from the statistics step")
     else:
         pts, lim, par = f
         target = findings.funnel_target(par)

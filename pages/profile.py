@@ -71,7 +71,7 @@ else:
 st.markdown("### Position in the funnel plot")
 f = profile_lib.latest_funnel(HEAD)
 if f is None:
-    ui.not_in_build("The funnel plot", "the statistics step")
+    ui.not_shown("The funnel plot", "this measure has no year with a funnel plot")
 else:
     pts, lim, par = f
     target = findings.funnel_target(par)

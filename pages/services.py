@@ -16,8 +16,6 @@ opts = services_view.colour_options(have)
 mid = ps.choice("measure", "Colour areas by", opts, opts[0] if opts else None, format_func=ui.measure_label,
                 what="measure")
 ps.show_notices()
-if not have:
-    ui.not_in_build("Service measures", "the services step (data/measures/services.toml)")
 pts = data.services_points()
 if mid:
     meta = data.measure(mid)
@@ -26,7 +24,7 @@ if mid:
     df = data.values(mid, year, "la")
     layer = data.layer_for(year, "la")
     if layer is None:
-        ui.not_in_build("The services map", "the boundary tables from the geometry step")
+        ui.not_shown("The services map", "no boundary layer covers this year")
     else:
         fig = charts.choropleth(df, layer, unit=meta.get("unit", ""), scale="Cividis")
         if pts is not None and len(pts):
@@ -51,8 +49,5 @@ if la_opts:
     services_view.show_nearest(area, key="services_nearest")
 
 st.markdown("### Mother and baby units")
-if pts is None:
-    ui.not_in_build("Mother and baby unit locations", "`services_points` from the geometry step")
-else:
-    st.markdown(services_view.points_summary(pts))
-    st.dataframe(pts, hide_index=True, width="stretch", key="mbu_table")
+st.markdown(services_view.points_summary(pts))
+st.dataframe(pts, hide_index=True, width="stretch", key="mbu_table")

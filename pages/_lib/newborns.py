@@ -46,7 +46,7 @@ TABLE_COLS = {"geography": "Geography", "period": "Period", "quantity_label": "W
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def load() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+def load() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return data.reference_figures()
 
 

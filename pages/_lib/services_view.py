@@ -100,9 +100,6 @@ def model_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 def render_rates_section(ps, mid: str, year: int, unit: str) -> None:
     """North-south page, view "Services and rates": scatter by year (with its table), model, caveats."""
     have = [a for a in ACCESS_IDS if a in data.measure_ids() and data.measure_years(a)]
-    if not have:
-        ui.not_in_build("Services and rates", "the service measures and `mbu_nearest` from the services step")
-        return
     acc = ps.choice("access", "Service access measure", have, have[0], format_func=ui.measure_label,
                     what="service access measure")
     ps.show_notices()
@@ -126,8 +123,8 @@ def render_rates_section(ps, mid: str, year: int, unit: str) -> None:
 
     st.markdown("#### Model: is infant care entry lower where services are nearer, after deprivation and northing?")
     mt = model_tables()
-    if mt is None or mt[0].empty:
-        ui.not_in_build("The services model", "`services_summary` from the statistics step")
+    if mt[0].empty:
+        ui.not_shown("The services model", "no year had enough local authorities to fit it")
     else:
         sm, mm = mt
         st.caption("Negative-binomial models of children starting to be looked after aged under 1, with live births "

@@ -64,9 +64,10 @@ def user_badge(mid: str, where: str = "") -> bool:
     return True
 
 
-def not_in_build(what: str, needs: str) -> None:
-    st.info(f"**{what}** is not available in this build (it needs {needs}). Rebuild the warehouse once that "
-            "part of the pipeline is present.", icon="ℹ️")
+def not_shown(what: str, why: str) -> None:
+    """Say that a view has nothing to show for the current choices, and why (the warehouse's tables themselves are
+    checked once, when the app connects)."""
+    st.info(f"**{what}** is not shown: {why}.", icon="ℹ️")
 
 
 def measure_name(mid: str) -> str:
