@@ -114,3 +114,52 @@ def test_statistical_neighbours(con):
                                          "AND valid_to IS NULL").fetchall()}
     assert {r[0] for r in rows} <= current
     assert con.execute("SELECT count(*) FROM stat_neighbour_variables").fetchone()[0] >= 4
+
+
+def _model_d_frame_2016(con, latest: bool):
+    """Independently of the pipeline: 2015/16 LA rows with northing, IMD 2019 score and an MBU distance that is either
+    the one of 2016 (units open at 31 March 2016) or each code's latest."""
+    dist = ("SELECT area_code, arg_max(value, year) AS km FROM indicator_values WHERE measure_id = 'mbu_distance_km' "
+            "AND value IS NOT NULL GROUP BY 1" if latest else
+            "SELECT area_code, value AS km FROM indicator_values WHERE measure_id = 'mbu_distance_km' AND year = 2016 "
+            "AND value IS NOT NULL")
+    return con.execute(f"""
+        SELECT c.numerator AS y, c.denominator AS births, g.north_south_km / 100 AS north, i.value AS imd,
+               m.km / 10 AS mbu
+        FROM indicator_values c JOIN areas a USING (area_code) JOIN la_geo g USING (area_code)
+        JOIN indicator_values i ON i.measure_id = 'imd2019_score' AND i.area_code = c.area_code
+        JOIN ({dist}) m ON m.area_code = c.area_code
+        WHERE c.measure_id = 'cla_starts_u1_rate' AND c.year = 2016 AND c.status IN ('ok', 'denominator_fallback')
+          AND c.numerator IS NOT NULL AND c.denominator > 0 AND a.area_type = 'la' AND a.country = 'England'""").df()
+
+
+def _nb_mbu_rr(d) -> float:
+    import warnings
+
+    import numpy as np
+    import statsmodels.api as sm
+    X = sm.add_constant(d[["north", "imd", "mbu"]].astype(float))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = sm.NegativeBinomial(d["y"].astype(float), X, offset=np.log(d["births"].astype(float)),
+                                loglike_method="nb2").fit(disp=0, maxiter=200)
+    return float(np.exp(r.params["mbu"]))
+
+
+@pytest.mark.real_data("model (d) of 2015/16 on the real distances of 2016")
+def test_model_d_2016_uses_the_distances_of_2016(con):
+    row = con.execute("SELECT coef, ci_lower, ci_upper, n, n_areas FROM ns_models WHERE period = '2016' "
+                      "AND model = 'd_services' AND term = 'mbu_distance_per_10km' AND family = 'negative_binomial'"
+                      ).fetchone()
+    matched, latest = _model_d_frame_2016(con, False), _model_d_frame_2016(con, True)
+    assert row[3] == row[4] == len(matched) == 144  # every 2015/16 LA row has a 2016 distance
+    assert row[0] == pytest.approx(_nb_mbu_rr(matched), rel=1e-4)
+    assert row[0] == pytest.approx(1.0578, abs=5e-4)  # this build: 1.058 (95% CI 1.041-1.075) per 10 km
+    # the latest distances (units opened in 2018-19: Exeter, Dartford, Chorley, Norwich) give another slope, 1.069
+    assert _nb_mbu_rr(latest) == pytest.approx(1.0689, abs=5e-4)
+    assert abs(_nb_mbu_rr(latest) - row[0]) > 0.01
+    # from 2019 every unit counted in 2025 was open, so the latest year's model (d) is the same either way
+    same = con.execute("SELECT count(*) FROM indicator_values a JOIN indicator_values b USING (measure_id, area_code) "
+                       "WHERE measure_id = 'mbu_distance_km' AND a.year = 2019 AND b.year = 2025 "
+                       "AND a.value <> b.value").fetchone()[0]
+    assert same == 0

@@ -141,9 +141,9 @@ def show(container, mid: str, year: int | None) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # the north-south models in words (never a raw coefficient table)
 MODELS = {"a_northing": "Distance north only", "b_imd": "Deprivation only", "c_both": "Distance north + deprivation",
-          "d_services": "Distance north + deprivation + distance to a mother and baby unit"}
+          "d_services": "Distance north + deprivation + distance to the nearest mother and baby unit open that year"}
 TERMS = {"northing_per_100km": "per 100 km further north", "imd2019_score_per_point": "per IMD 2019 score point",
-         "mbu_distance_per_10km": "per 10 km further from a mother and baby unit"}
+         "mbu_distance_per_10km": "per 10 km further from the nearest open mother and baby unit"}
 FAMILY = {"negative_binomial": "negative binomial (main)", "poisson": "Poisson (for comparison)"}
 
 

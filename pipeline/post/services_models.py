@@ -25,7 +25,7 @@ import pandas as pd
 from .. import stats as S
 from ..context import BuildContext
 from .stats import HAS_VALUE, NS_MEASURE, NS_POOLED, PRIMARY_FAMILY
-from .stats.covariates import extend_by_successors, measure_by_code, northing_km, table_exists
+from .stats.covariates import extend_by_successors, measure_by_code, measure_by_code_year, northing_km, table_exists
 
 REQUIRES = ("indicator_values", "areas", "area_successors", "la_geo", "mbu_nearest")
 PRODUCES = ("services_models", "services_summary")
@@ -36,11 +36,6 @@ SPECS = {"a_northing": ["northing"], "c_both": ["northing", "imd"], "e_services"
          "f_services_beds": ["northing", "imd", "beds", "mmhs"]}
 SCALE = {"mbu": 10.0, "beds": 1.0, "mmhs": 1.0}
 MIN_EXPOSED = 10
-
-
-def _by_year(iv: pd.DataFrame, measure_id: str) -> dict[tuple[str, int], float]:
-    m = iv[(iv["measure_id"] == measure_id) & iv["status"].isin(HAS_VALUE)]
-    return {(c, int(y)): float(v) for c, y, v in zip(m["area_code"], m["year"], m["value"])}
 
 
 def ns_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -61,7 +56,7 @@ def model_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: 
     keys = list(zip(d["area_code"], d["year"].astype(int)))
     for var, mid in (("mbu", "mbu_distance_km"), ("beds", "mbu_beds_100km_per_10k_births"),
                      ("mmhs", "mmhs_exposure_years")):
-        vals = _by_year(iv, mid)
+        vals = measure_by_code_year(iv, mid)
         d[var] = [vals.get(k, np.nan) / SCALE[var] for k in keys]
     if table_exists(ctx, "mbu_nearest"):
         lv = ctx.df("SELECT area_code, year, location_level FROM mbu_nearest")

@@ -84,6 +84,26 @@ def measure_by_code(iv: pd.DataFrame, measure_id: str) -> dict:
     return dict(zip(m["area_code"], m["value"].astype(float)))
 
 
+def measure_by_code_year(iv: pd.DataFrame, measure_id: str) -> dict[tuple[str, int], float]:
+    """Values of a yearly measure by (area code, year), for covariates matched to the year of the row they describe
+    ("service terms matched to the year"). Both the care-start rates and the services measures use the DfE year's end:
+    year Y = the year ending 31 March Y, and the services measures of Y count the units open at 31 March Y. A code with
+    no value in a year has no key for it: nothing is carried from another year."""
+    m = iv[(iv["measure_id"] == measure_id) & iv["status"].isin(HAS_VALUE)]
+    return {(c, int(y)): float(v) for c, y, v in zip(m["area_code"], m["year"], m["value"])}
+
+
+def extend_by_successors_per_year(values: dict[tuple[str, int], float], succ: pd.DataFrame
+                                  ) -> dict[tuple[str, int], float]:
+    """`extend_by_successors` within each year of a (code, year) -> value map: a code without a value in year Y takes
+    its successors' (mean) or its recode predecessor's value of the same year Y, never another year's."""
+    out: dict[tuple[str, int], float] = {}
+    for y in sorted({y for _, y in values}):
+        ext = extend_by_successors({c: v for (c, yy), v in values.items() if yy == y}, succ)
+        out.update({(c, y): v for c, v in ext.items()})
+    return out
+
+
 def table_exists(ctx: BuildContext, name: str) -> bool:
     return bool(ctx.df("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?", [name])["n"].iloc[0])
 

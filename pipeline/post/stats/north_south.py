@@ -1,5 +1,6 @@
-"""Statistics step, 6: north-south models of the infant care-entry rate (northing, IMD 2019 score, distance to a mother
-and baby unit; Poisson and negative binomial; each year and pooled), their summary text and observed/expected."""
+"""Statistics step, 6: north-south models of the infant care-entry rate (northing, IMD 2019 score, distance to the
+nearest mother and baby unit open in the same year; Poisson and negative binomial; each year and pooled), their summary
+text and observed/expected."""
 from __future__ import annotations
 
 import math
@@ -10,7 +11,13 @@ import pandas as pd
 from ... import stats as S
 from ...context import BuildContext
 from ...domain import HAS_VALUE
-from .covariates import extend_by_successors, measure_by_code, northing_km
+from .covariates import (
+    extend_by_successors,
+    extend_by_successors_per_year,
+    measure_by_code,
+    measure_by_code_year,
+    northing_km,
+)
 
 NS_MEASURE = "cla_starts_u1_rate"
 NS_POOLED = (2014, 2024)  # years with live-births denominators for every LA (no fallback)
@@ -26,13 +33,14 @@ SPECS = {"a_northing": ["northing"], "b_imd": ["imd"], "c_both": ["northing", "i
 def write_north_south(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> None:
     north, north_src = northing_km(ctx, succ)
     imd = extend_by_successors(measure_by_code(iv, "imd2019_score"), succ)
-    mbu = measure_by_code(iv, "mbu_distance_km")
+    # the distance of the same DfE year (units open at 31 March of it), as the services models match service terms
+    mbu = extend_by_successors_per_year(measure_by_code_year(iv, "mbu_distance_km"), succ)
     eng_la = set(areas.loc[(areas["area_type"] == "la") & (areas["country"] == "England"), "area_code"])
     d = iv[(iv["measure_id"] == NS_MEASURE) & iv["status"].isin(HAS_VALUE) & iv["area_code"].isin(eng_la)
            & iv["numerator"].notna() & iv["denominator"].gt(0)].copy()
     d["northing"] = d["area_code"].map(north) / 100  # in units of 100 km
     d["imd"] = d["area_code"].map(imd)
-    d["mbu"] = d["area_code"].map(mbu) / 10 if mbu else np.nan  # in units of 10 km
+    d["mbu"] = [mbu.get((c, int(y)), np.nan) / 10 for c, y in zip(d["area_code"], d["year"])]  # units of 10 km
     d = d.dropna(subset=["northing", "imd"])
     periods = [(str(y), [y]) for y in sorted(d["year"].unique())]
     periods.append((f"{NS_POOLED[0]}-{NS_POOLED[1]}", list(range(NS_POOLED[0], NS_POOLED[1] + 1))))
@@ -66,7 +74,10 @@ def _fit_models(ctx: BuildContext, g: pd.DataFrame, years: list, period: str, ha
         if "mbu" in vars_:
             if not have_mbu:
                 continue
+            # LA-years without a distance of their own year are left out; a period with too few gets no model (d)
             gg = g.dropna(subset=["mbu"]).reset_index(drop=True)
+            if gg["area_code"].nunique() < 30:
+                continue
         else:
             gg = g
         X = gg[vars_].astype(float)
