@@ -13,10 +13,12 @@ import asyncio
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from deploy import replicas
+from deploy.replicas import free_port  # noqa: F401 (benchmarks and tests take it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,11 +144,6 @@ class Session:
         self.states[w.id] = ws
 
 
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_streamlit(port: int, env: dict, log_path: Path, app: Path | None = None,
@@ -164,16 +161,8 @@ def start_streamlit(port: int, env: dict, log_path: Path, app: Path | None = Non
 
 
 def wait_healthy(base: str, proc: subprocess.Popen | None = None, timeout: float = 90) -> float:
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < timeout:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read().strip() == b"ok":
-                return time.perf_counter() - t0
-        except OSError:
-            time.sleep(0.05)
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-    raise TimeoutError(f"{base} not healthy after {timeout} s")
+    """Seconds until the Streamlit server at `base` answers /_stcore/health (polled every 50 ms)."""
+    return replicas.wait_healthy(f"{base}/_stcore/health", proc, timeout, poll=0.05)
 
 
 def stop(proc: subprocess.Popen) -> None:

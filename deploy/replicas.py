@@ -58,14 +58,17 @@ def haproxy_config(lb_port: int, replica_ports: list[int], bind: str = "127.0.0.
     return (DEPLOY / "haproxy.cfg.tmpl").read_text(encoding="utf-8").format(bind=bind, port=lb_port, servers=servers)
 
 
-def wait_healthy(url: str, proc: subprocess.Popen | None, timeout: float = HEALTH_TIMEOUT) -> float:
+def wait_healthy(url: str, proc: subprocess.Popen | None, timeout: float = HEALTH_TIMEOUT,
+                 poll: float = 0.2) -> float:
+    """Seconds until `url` answers ok (checked every `poll` s); raises if `proc` exits first or on timeout.
+    Also used by benchmarks/st_client.py."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         try:
             if urllib.request.urlopen(url, timeout=2).read().strip() == b"ok":
                 return time.monotonic() - t0
         except OSError:
-            time.sleep(0.2)
+            time.sleep(poll)
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process {proc.args[0]} exited with {proc.returncode} before {url} answered")
     raise TimeoutError(f"{url} did not answer ok within {timeout:.0f} s")

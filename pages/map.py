@@ -12,12 +12,7 @@ key_box = st.container()  # key findings first on the page (filled once the meas
 
 ids = data.map_measure_ids()
 c1, c2, c3 = st.columns([3, 3, 2])
-mid = ps.choice("measure", "Measure", ids, data.default_measure(), format_func=ui.measure_label, shared="measure",
-                container=c1, what="measure")
-meta = data.measure(mid)
-years = data.measure_years(mid)
-year = ps.choice("year", "Year", years, years[-1] if years else None, format_func=lambda y: data.period_label(mid, y),
-                 shared="year", widget="select_slider", container=c2, what="year")
+mid, meta, year = pickers.measure_and_year(ps, ids, c1, c2, widget="select_slider")
 modes = map_view.colour_modes(meta)
 mode = ps.choice("colour", "Colour by", list(modes), "continuous", format_func=modes.get, widget="radio",
                  container=c3, what="colouring")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._lib import charts, data, findings, ns_view, services_view, state, ui
+from pages._lib import charts, data, findings, ns_view, pickers, services_view, state, ui
 
 ui.guard()
 st.title("North–south & deprivation")
@@ -11,13 +11,8 @@ ps = state.PageState("ns", ('measure', 'year', 'view', 'imd', 'period', 'access'
 key_box = st.container()  # key findings first on the page (filled once the measure and year are known)
 ids = ns_view.measure_ids()
 c1, c2, c3 = st.columns([3, 2, 3])
-mid = ps.choice("measure", "Measure", ids, data.default_measure(), format_func=ui.measure_label, shared="measure",
-                container=c1, what="measure")
-meta = data.measure(mid)
+mid, meta, year = pickers.measure_and_year(ps, ids, c1, c2)
 unit = meta.get("unit", "")
-years = data.measure_years(mid)
-year = ps.choice("year", "Year", years, years[-1] if years else None, format_func=lambda y: data.period_label(mid, y),
-                 shared="year", container=c2, what="year")
 sections = ns_view.sections(mid)
 sec = ps.choice("view", "Show", list(sections), "scatter", format_func=sections.get, container=c3, what="view")
 ps.show_notices()

@@ -47,17 +47,22 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     out: dict[str, Source] = {}
     for i, entry in enumerate(doc.get("source", []), start=1):
-        missing = [f for f in SOURCE_FIELDS if f not in entry]
-        if missing:
-            raise ValueError(f"{path}: source entry {i} lacks {', '.join(missing)}")
-        if entry["id"] in out:
-            raise ValueError(f"{path}: duplicate source id {entry['id']!r}")
+        _check_entry(path, f"source entry {i}", entry, SOURCE_FIELDS, "id", out, "source id")
         _check_conversion(path, entry)
         out[entry["id"]] = Source(**{f: entry[f] for f in SOURCE_FIELDS}, seed=bool(entry.get("seed", False)),
                                   convert=str(entry.get("convert", "")),
                                   convert_args=dict(entry.get("convert_args", {})),
                                   download_sha256=str(entry.get("download_sha256", "")))
     return out
+
+
+def _check_entry(path: Path, where: str, entry: dict, fields, key: str, seen, key_label: str) -> None:
+    """A registry entry has every required field, and its id (`entry[key]`) is not already in `seen`."""
+    missing = [f for f in fields if f not in entry]
+    if missing:
+        raise ValueError(f"{path}: {where} lacks {', '.join(missing)}")
+    if entry[key] in seen:
+        raise ValueError(f"{path}: duplicate {key_label} {entry[key]!r}")
 
 
 def _check_conversion(path: Path, entry: dict) -> None:
@@ -94,11 +99,7 @@ def _load_measure_file(path: Path, seen: set) -> list[dict]:
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     rows = []
     for i, m in enumerate(doc.get("measure", []), start=1):
-        missing = [f for f in MEASURE_FIELDS if f not in m]
-        if missing:
-            raise ValueError(f"{path}: measure entry {i} lacks {', '.join(missing)}")
-        if m["measure_id"] in seen:
-            raise ValueError(f"{path}: duplicate measure_id {m['measure_id']!r}")
+        _check_entry(path, f"measure entry {i}", m, MEASURE_FIELDS, "measure_id", seen, "measure_id")
         if m.get("topic", TOPICS[-2]) not in TOPICS[:-1]:
             raise ValueError(f"{path}: measure {m['measure_id']!r} has topic {m.get('topic')!r}; "
                              f"use one of {', '.join(TOPICS[:-1])}")

@@ -3,6 +3,7 @@
 a warehouse without boundary layers."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -41,3 +42,18 @@ def app_factory(warehouse: Path, monkeypatch, timeout: int = 180):
         assert not at.exception, [e.message for e in at.exception]
         return at
     return make
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian Chromium, headless, driven by Playwright; closed on leaving the block."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()

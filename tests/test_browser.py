@@ -19,15 +19,12 @@ from pathlib import Path
 import pytest
 
 from pages._lib import registry
-from tests.app_support import with_geometry
+from tests.app_support import CHROMIUM, chromium, with_geometry
 from tests.conftest import FULL
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 60_000
 
 
@@ -75,11 +72,8 @@ def server(warehouse, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -41,6 +42,16 @@ def _open(ctx, url):
     return pg
 
 
+@contextlib.contextmanager
+def _opened(browser, url, scheme="light", phone=False):  # noqa: F811
+    """One page at `url` in a new browser context (closed on leaving the block)."""
+    ctx = _ctx(browser, scheme, phone)
+    try:
+        yield _open(ctx, url)
+    finally:
+        ctx.close()
+
+
 def axe_violations(pg) -> list[dict]:
     if not AXE.exists():
         pytest.skip("axe-core not installed (run `npm install --prefix tests/.node axe-core`, as .ci/run does)")
@@ -64,9 +75,7 @@ def _report(path, scheme, viol) -> str:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path,title", PAGES)
 def test_axe_clean(server, browser, path, title, scheme):  # noqa: F811
-    ctx = _ctx(browser, scheme)
-    try:
-        pg = _open(ctx, server["base"] + path)
+    with _opened(browser, server["base"] + path, scheme) as pg:
         no_exception(pg)
         viol = axe_violations(pg)
         if viol:
@@ -75,8 +84,6 @@ def test_axe_clean(server, browser, path, title, scheme):  # noqa: F811
             pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
             (ARTIFACTS / f"{name}.json").write_text(json.dumps(viol, indent=1))
         assert not viol, _report(path, scheme, viol)
-    finally:
-        ctx.close()
 
 
 @pytest.mark.parametrize("path", ["/?colour=significance&area=E06000009", "/north_south?view=models",
@@ -86,25 +93,17 @@ def test_axe_clean(server, browser, path, title, scheme):  # noqa: F811
 def test_axe_clean_other_views(server, browser, path):  # noqa: F811
     """Views behind the pages' defaults: significance colouring with a selected area, the model text, the
     observed/expected map, the funnel plot, build warnings (a scrollable code block), a profile."""
-    ctx = _ctx(browser, "light")
-    try:
-        pg = _open(ctx, server["base"] + path)
+    with _opened(browser, server["base"] + path, "light") as pg:
         no_exception(pg)
         viol = axe_violations(pg)
         assert not viol, _report(path, "light", viol)
-    finally:
-        ctx.close()
 
 
 @pytest.mark.parametrize("path", ["/", "/compare?area=E06000009", "/north_south"])
 def test_axe_clean_phone(server, browser, path):  # noqa: F811
-    ctx = _ctx(browser, "light", phone=True)
-    try:
-        pg = _open(ctx, server["base"] + path)
+    with _opened(browser, server["base"] + path, "light", phone=True) as pg:
         viol = axe_violations(pg)
         assert not viol, _report(path, "phone", viol)
-    finally:
-        ctx.close()
 
 
 def test_each_page_has_its_own_title(server, browser):  # noqa: F811
@@ -122,16 +121,12 @@ def test_each_page_has_its_own_title(server, browser):  # noqa: F811
 
 
 def test_map_path_opens_the_map(server, browser):  # noqa: F811
-    ctx = _ctx(browser)
-    try:
-        pg = _open(ctx, server["base"] + "/map?measure=cla_starts_u1_rate&year=2023")
+    with _opened(browser, server["base"] + "/map?measure=cla_starts_u1_rate&year=2023") as pg:
         no_exception(pg)
         assert "Page not found" not in pg.locator("body").inner_text()
         assert pg.locator("h1").first.inner_text().startswith("Map")
         assert _url_param(pg, "year") == "2023"
         pg.wait_for_selector('[data-testid="stPlotlyChart"] canvas', timeout=TIMEOUT_MS)
-    finally:
-        ctx.close()
 
 
 def _back(pg):
@@ -141,9 +136,7 @@ def _back(pg):
 
 
 def test_back_returns_to_previous_view_in_one_press(server, browser):  # noqa: F811
-    ctx = _ctx(browser)
-    try:
-        pg = _open(ctx, server["base"] + "/?measure=cla_starts_u1_rate&year=2024")
+    with _opened(browser, server["base"] + "/?measure=cla_starts_u1_rate&year=2024") as pg:
         first = pg.url
         slider = pg.get_by_role("slider").first
         slider.focus()
@@ -166,15 +159,11 @@ def test_back_returns_to_previous_view_in_one_press(server, browser):  # noqa: F
         pg.wait_for_function("() => !location.pathname.endsWith('/trends')", timeout=10_000)
         wait_idle(pg)
         assert pg.locator("h1").first.inner_text().startswith("Map")
-    finally:
-        ctx.close()
 
 
 def test_downloads_north_west_2015_2025_in_five_clicks(server, browser):  # noqa: F811
     """Task (3): a CSV of all North West LAs 2015-2025 with CIs, counting every click from the page opening."""
-    ctx = _ctx(browser)
-    try:
-        pg = _open(ctx, server["base"] + "/downloads")
+    with _opened(browser, server["base"] + "/downloads") as pg:
         clicks = 0
         pg.locator(".st-key-w_downloads_region").click(); clicks += 1  # noqa: E702
         pg.get_by_role("option", name="North West", exact=True).click(); clicks += 1  # noqa: E702
@@ -213,8 +202,6 @@ def test_downloads_north_west_2015_2025_in_five_clicks(server, browser):  # noqa
         assert {int(r["year"]) for r in rows} == set(range(2015, 2026))
         ok = [r for r in rows if r["status"] == "ok" and r["area_type"] == "la"]
         assert ok and all(r["lower_95"] and r["upper_95"] for r in ok)
-    finally:
-        ctx.close()
 
 
 MAP_VIEW_JS = """() => {
@@ -227,9 +214,7 @@ MAP_VIEW_JS = """() => {
 
 
 def test_phone_map_shows_all_of_england_and_labelled_menu(server, browser):  # noqa: F811
-    ctx = _ctx(browser, phone=True)
-    try:
-        pg = _open(ctx, server["base"] + "/?measure=cla_starts_u1_rate&year=2024")
+    with _opened(browser, server["base"] + "/?measure=cla_starts_u1_rate&year=2024", phone=True) as pg:
         pg.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
         pg.wait_for_timeout(1500)
         v = pg.evaluate(MAP_VIEW_JS)
@@ -239,8 +224,6 @@ def test_phone_map_shows_all_of_england_and_labelled_menu(server, browser):  # n
         menu = pg.evaluate("""() => getComputedStyle(document.querySelector(
             '[data-testid="stExpandSidebarButton"]'), '::after').content""")
         assert "Menu" in menu
-    finally:
-        ctx.close()
 
 
 def test_phone_compare_is_a_per_measure_list(server, browser):  # noqa: F811
@@ -316,9 +299,7 @@ FOCUS_JS = """(sel) => {
 
 
 def test_visible_keyboard_focus_on_nav_links_and_slider(server, browser):  # noqa: F811
-    ctx = _ctx(browser)
-    try:
-        pg = _open(ctx, server["base"] + "/?measure=cla_starts_u1_rate&year=2024")
+    with _opened(browser, server["base"] + "/?measure=cla_starts_u1_rate&year=2024") as pg:
         pg.locator('[data-testid="stSidebarNav"] a').first.focus()
         pg.keyboard.press("Tab")
         pg.keyboard.press("Shift+Tab")
@@ -329,14 +310,10 @@ def test_visible_keyboard_focus_on_nav_links_and_slider(server, browser):  # noq
         pg.keyboard.press("Tab")
         f = pg.evaluate(FOCUS_JS, '[data-rac][style*="absolute"]')  # the slider's thumb
         assert f["tag"] == "INPUT" and f["style"] == "solid" and f["width"] >= 2, f
-    finally:
-        ctx.close()
 
 
 def test_area_picker_exact_substring_and_enter_adds_one(server, browser):  # noqa: F811
-    ctx = _ctx(browser)
-    try:
-        pg = _open(ctx, server["base"] + "/trends?measure=cla_starts_u1_rate&areas=E06000009&view=areas")
+    with _opened(browser, server["base"] + "/trends?measure=cla_starts_u1_rate&areas=E06000009&view=areas") as pg:
         box = pg.locator(".st-key-w_trends_areas input").first
         box.click()
         box.type("arnsl")
@@ -351,5 +328,3 @@ def test_area_picker_exact_substring_and_enter_adds_one(server, browser):  # noq
         pg.wait_for_function("() => location.search.includes('areas=E06000009%2CE0800')", timeout=TIMEOUT_MS)
         areas = _url_param(pg, "areas").split(",")
         assert len(areas) == 2 and areas[1] in ("E08000016", "E08000038"), areas
-    finally:
-        ctx.close()

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_support import with_geometry
-from tests.test_browser import ARGS, CHROMIUM, TIMEOUT_MS, goto, no_exception, wait_idle
+from tests.app_support import CHROMIUM, chromium, with_geometry
+from tests.test_browser import TIMEOUT_MS, goto, no_exception, wait_idle
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,11 +43,8 @@ def deployment(warehouse, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(deployment):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Session:

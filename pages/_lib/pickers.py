@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import data
+from . import data, ui
 
 
 def _in_force(row) -> str:
@@ -143,3 +143,15 @@ def remembered_default(options, fallback=""):
     from .state import remembered_area
     rem = remembered_area()
     return rem if rem in options else fallback
+
+
+def measure_and_year(ps, ids: list[str], measure_box, year_box, **year_kw) -> tuple[str, dict, object]:
+    """A page's measure picker (one of `ids`, shared across pages) and year picker (that measure's years, the latest
+    by default, shared across pages), drawn in these containers. Returns (measure id, its registry row, year)."""
+    mid = ps.choice("measure", "Measure", ids, data.default_measure(), format_func=ui.measure_label, shared="measure",
+                    container=measure_box, what="measure")
+    meta = data.measure(mid)
+    years = data.measure_years(mid)
+    year = ps.choice("year", "Year", years, years[-1] if years else None, format_func=lambda y: data.period_label(mid, y),
+                     shared="year", container=year_box, what="year", **year_kw)
+    return mid, meta, year

@@ -23,14 +23,28 @@ COLS = ["source", "table", "geography", "period", "measure", "value_qualifier", 
 _PERIOD = re.compile(r"(\d{4})(?:[/-](\d{2}))?(?!\d)")
 
 
-def period_end_year(period: str) -> int | None:
-    """End year of a published period label: '2007/08' -> 2008, '2013-14' -> 2014, '2007/08-2016/17' -> 2017,
-    '2008-2016 (overall)' -> 2016, '2015' -> 2015; None if there is no year."""
+def period_year(period: str, which: int) -> int | None:
+    """End year of the year named at position `which` (0 = first, -1 = last) in a published period label
+    ('2007/08' -> 2008, '2015' -> 2015); None if there is no year."""
     hits = _PERIOD.findall(period)
     if not hits:
         return None
-    y, yy = hits[-1]
+    y, yy = hits[which]
     return int(y[:2] + yy) if yy else int(y)
+
+
+def period_end_year(period: str) -> int | None:
+    """End year of a published period label: '2007/08' -> 2008, '2013-14' -> 2014, '2007/08-2016/17' -> 2017,
+    '2008-2016 (overall)' -> 2016, '2015' -> 2015; None if there is no year."""
+    return period_year(period, -1)
+
+
+def parse_value(sid: str, rel: str, r: dict, line: int) -> float:
+    """The row's published value as a number ('1,234' -> 1234.0); a value that is not a number stops the build."""
+    try:
+        return float(r["value"].replace(",", ""))
+    except ValueError:
+        raise SourceError(sid, rel, "value is not a number", column="value", row=line, value=r["value"]) from None
 
 
 def load(ctx: BuildContext) -> None:
@@ -39,10 +53,7 @@ def load(ctx: BuildContext) -> None:
     vals, years = [], []
     for r in df.to_dict("records"):
         line = int(r["_line"])
-        try:
-            v = float(r["value"].replace(",", ""))
-        except ValueError:
-            raise SourceError(SID, rel, "value is not a number", column="value", row=line, value=r["value"]) from None
+        v = parse_value(SID, rel, r, line)
         if r["value_qualifier"] not in ("", ">", "<"):
             raise SourceError(SID, rel, "unknown value_qualifier (expected '', '>' or '<')", column="value_qualifier",
                               row=line, value=r["value_qualifier"])

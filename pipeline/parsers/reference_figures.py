@@ -16,24 +16,19 @@ import pandas as pd
 from ..context import BuildContext
 from ..errors import SourceError
 from .common import read_csv
-from .nfjo import COLS, period_end_year
+from .nfjo import COLS, parse_value, period_end_year, period_year
 
 REQUIRES = ()
 PRODUCES = ("stg_reference_figures",)
 
 SEEDS = ("nfjo_reference_figures", "reference_figures_additions_2026")
 QUALIFIERS = {"": "", ">": "above", "<": "below", "~": "about"}
-_YEAR = re.compile(r"(\d{4})(?:[/-](\d{2}))?(?!\d)")
 
 
 def period_start_year(period: str) -> int | None:
     """End year of the FIRST year named in a period label: '2008-09 to 2012-13' -> 2009, '2008 to 2018' -> 2008,
     '2007/08-2016/17' -> 2008, '2013-14' -> 2014; None if there is no year."""
-    hits = _YEAR.findall(period)
-    if not hits:
-        return None
-    y, yy = hits[0]
-    return int(y[:2] + yy) if yy else int(y)
+    return period_year(period, 0)
 
 
 def period_core(period: str) -> str:
@@ -50,10 +45,7 @@ def read_seed(ctx: BuildContext, sid: str) -> pd.DataFrame:
     vals, starts, ends = [], [], []
     for r in df.to_dict("records"):
         line = int(r["_line"])
-        try:
-            vals.append(float(r["value"].replace(",", "")))
-        except ValueError:
-            raise SourceError(sid, rel, "value is not a number", column="value", row=line, value=r["value"]) from None
+        vals.append(parse_value(sid, rel, r, line))
         if r["value_qualifier"] not in QUALIFIERS:
             raise SourceError(sid, rel, f"unknown value_qualifier (expected one of {sorted(QUALIFIERS)})",
                               column="value_qualifier", row=line, value=r["value_qualifier"])

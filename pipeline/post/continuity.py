@@ -78,17 +78,13 @@ def groups(succ: pd.DataFrame) -> list[dict]:
                     out.append(dict(target=r.new_code, components=[r.old_code], change_type=ct, from_year=int(fy),
                                     method=METHOD_RECODE,
                                     note=r.note if isinstance(r.note, str) and r.note else "recode"))
-        elif ct == "split":
-            for old, gg in g.groupby("old_code", sort=True):
-                news = sorted(gg["new_code"])
-                if all_additive({old, *news}):
-                    out.append(dict(target=old, components=news, change_type=ct, from_year=int(fy),
-                                    method=METHOD_SUM))
-        elif ct == "merger":
-            for new, gg in g.groupby("new_code", sort=True):
-                olds = sorted(gg["old_code"])
-                if all_additive({new, *olds}):
-                    out.append(dict(target=new, components=olds, change_type=ct, from_year=int(fy),
+        elif ct in ("split", "merger"):
+            # a split sums the new codes into the old one; a merger sums the old codes into the new one
+            by, parts = ("old_code", "new_code") if ct == "split" else ("new_code", "old_code")
+            for target, gg in g.groupby(by, sort=True):
+                components = sorted(gg[parts])
+                if all_additive({target, *components}):
+                    out.append(dict(target=target, components=components, change_type=ct, from_year=int(fy),
                                     method=METHOD_SUM))
     return out
 

@@ -246,6 +246,15 @@ def do_neighbours(rows: list[list], rel: str, areas: Areas) -> list[list]:
     return out
 
 
+def _header_rows(rows: list[list]) -> int:
+    """How many rows of a sheet are header: the header is the last row before the first row (of the first 15) with
+    an area code; 0 when none of them has one."""
+    for i, r in enumerate(rows[:15]):
+        if any(ONS_CODE.match(str("" if c is None else c).strip()) for c in r):
+            return i
+    return 0
+
+
 def do_xlsx(src: Path, dst: Path, rel: str, areas: Areas) -> None:
     import openpyxl
     wb = openpyxl.load_workbook(src, data_only=True)
@@ -257,11 +266,7 @@ def do_xlsx(src: Path, dst: Path, rel: str, areas: Areas) -> None:
             for r in out:
                 ws.append([None if c == "" else c for c in r])
             continue
-        hdr = 0
-        for i, r in enumerate(rows[:15]):  # the header is the last row before the first row with an area code
-            if any(ONS_CODE.match(str(c or "").strip()) for c in r):
-                hdr = i
-                break
+        hdr = _header_rows(rows)
         out = do_table([[("" if c is None else c) for c in r] for r in rows], hdr, f"{rel}:{ws.title}", areas,
                        keep_small=True)
         ws.delete_rows(1, ws.max_row)
@@ -277,12 +282,7 @@ def do_xls(src: Path, dst: Path, rel: str, areas: Areas) -> None:
     wb = xlwt.Workbook()
     for name, df in sheets.items():
         rows = df.where(df.notna(), "").values.tolist()
-        hdr = 0
-        for i, r in enumerate(rows[:15]):
-            if any(ONS_CODE.match(str(c).strip()) for c in r):
-                hdr = i
-                break
-        out = do_table(rows, hdr, f"{rel}:{name}", areas, keep_small=True)
+        out = do_table(rows, _header_rows(rows), f"{rel}:{name}", areas, keep_small=True)
         ws = wb.add_sheet(name)
         for i, r in enumerate(out):
             for j, c in enumerate(r):
@@ -296,12 +296,7 @@ def do_ods(src: Path, dst: Path, rel: str, areas: Areas) -> None:
     with pd.ExcelWriter(dst, engine="odf") as xw:
         for name, df in sheets.items():
             rows = df.where(df.notna(), "").values.tolist()
-            hdr = 0
-            for i, r in enumerate(rows[:15]):
-                if any(ONS_CODE.match(str(c).strip()) for c in r):
-                    hdr = i
-                    break
-            out = do_table(rows, hdr, f"{rel}:{name}", areas)
+            out = do_table(rows, _header_rows(rows), f"{rel}:{name}", areas)
             pd.DataFrame(out).replace("", None).to_excel(xw, sheet_name=name, header=False, index=False)
 
 
