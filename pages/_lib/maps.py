@@ -70,6 +70,23 @@ def _customdata(d: pd.DataFrame):
 
 
 
+# The key sits outside the map (on a phone a key inside it hid the north of England): the colour bar lies horizontal
+# just below the map, the legend (bands / comparison / "no value" / points) below that at the foot of the figure.
+# Plotly widens the bottom margin to fit both; the figure is KEY_HEIGHT taller than the map's `height` so the map
+# keeps about that height on a laptop (a phone fits the map to its layer's bounds, nav.MAP_FIT_JS). The key is a
+# white box with dark ink in both themes, like the map it explains (the figure is cached across themes).
+KEY_HEIGHT = 110
+LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="left", x=0,
+              bgcolor="#ffffff", font=dict(color=MAP_INK))
+
+
+def colorbar(title: str, **kw) -> dict:
+    """A horizontal colour bar just below the map, dark ink on white."""
+    return dict(orientation="h", x=0.5, xanchor="center", y=-0.02, yanchor="top", thickness=12, len=0.9,
+                bgcolor="#ffffff", tickfont=dict(color=MAP_INK),
+                title=dict(text=title, side="top", font=dict(color=MAP_INK)), **kw)
+
+
 def choropleth(df: pd.DataFrame, layer: dict, *, mode: str = "continuous", title: str = "", unit: str = "",
                label_points: pd.DataFrame | None = None, height: int = 620, color_col: str = "value",
                scale=None, midpoint=None) -> go.Figure:
@@ -77,7 +94,8 @@ def choropleth(df: pd.DataFrame, layer: dict, *, mode: str = "continuous", title
 
     df: one row per area (area_code, area_name, value, numerator, status, CIs, sig).
     mode: 'continuous' (viridis colour bar), 'quantile' (quintile bands, legend) or 'significance' (vs England).
-    Areas without a value are one grey trace with its own legend entry."""
+    Areas without a value are one grey trace with its own legend entry. height: the map's; the key below it adds
+    KEY_HEIGHT."""
     codes = layer["codes"]
     d = _hover_frame(df[df["area_code"].isin(codes)])
     ok = d[d[color_col].notna()]
@@ -109,7 +127,7 @@ def choropleth(df: pd.DataFrame, layer: dict, *, mode: str = "continuous", title
         traces.append(go.Choroplethmap(
             geojson=_subset(layer, locs), locations=locs, featureidkey="id", z=ok[color_col].astype(float),
             colorscale=scale or "Viridis", zmid=midpoint, marker_line=line, marker_opacity=0.9,
-            colorbar=dict(title=dict(text=unit or "value", side="right"), thickness=14), name=unit or "value",
+            colorbar=colorbar(unit or "value"), name=unit or "value",
             customdata=_customdata(ok), hovertemplate=_HOVER, showlegend=False))
     if len(miss) or no_row:
         locs = list(miss["area_code"]) + no_row
@@ -128,9 +146,9 @@ def choropleth(df: pd.DataFrame, layer: dict, *, mode: str = "continuous", title
                                     showlegend=True))
     fig = go.Figure(traces)
     fig.update_layout(map=dict(style="white-bg", center=layer["center"], zoom=layer["zoom"]),
-                      margin=dict(l=0, r=0, t=30 if title else 0, b=0), height=height, title=title or None,
-                      legend=dict(orientation="v", yanchor="top", y=0.99, xanchor="left", x=0.01,
-                                  bgcolor="rgba(255,255,255,0.85)", font=dict(color=MAP_INK)),
+                      margin=dict(l=0, r=0, t=30 if title else 0, b=0), height=height + KEY_HEIGHT,
+                      title=title or None,
+                      legend=LEGEND,
                       clickmode="event+select", uirevision="map", meta={"fit_bounds": layer.get("bounds")})
     return fig
 
@@ -207,8 +225,7 @@ def oe_map(d: pd.DataFrame, layer: dict, height: int = 620) -> go.Figure:
     for tr in fig.data:
         if getattr(tr, "showscale", None) is not False and tr.type == "choroplethmap" and tr.colorbar is not None:
             tr.update(zmin=-span, zmax=span, zmid=0.0,
-                      colorbar=dict(title=dict(text="observed / expected (log scale)", side="right"),
-                                    tickvals=[math.log2(t) for t in ticks], ticktext=[f"{t:g}" for t in ticks],
-                                    thickness=14))
+                      colorbar=colorbar("observed / expected (log scale)", tickvals=[math.log2(t) for t in ticks],
+                                        ticktext=[f"{t:g}" for t in ticks]))
             break
     return fig
