@@ -5,13 +5,18 @@ fingerprint); in `build_manifests` the build id, build time and code version (th
 which hashes the code), also inside each `manifest` JSON, whose measures and sources are compared. Floats are compared exactly unless --rtol is given. Prints every difference (first few rows per table)
 and exits 1 when the warehouses differ.
 
-Usage: python benchmarks/warehouse_equality.py BEFORE.duckdb AFTER.duckdb [--rtol 0]
+Usage: python benchmarks/warehouse_equality.py BEFORE.duckdb AFTER.duckdb [--rtol 0] [--expect FILE]
+
+--expect names a TOML file of intended changes (`[[change]]` with `table`, `column` and `reason`): a difference in
+one of those columns is printed as expected, with its reason, and does not fail the comparison; every other
+difference still does (benchmarks/expected_changes.toml lists the deliberate changes since the refactor's baseline).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import tomllib
 
 import duckdb
 import numpy as np
@@ -98,19 +103,42 @@ def compare(before: str, after: str, rtol: float = 0.0, max_rows: int = 5) -> li
     return diffs
 
 
+def expected_changes(path: str | None) -> dict[tuple[str, str], str]:
+    """{(table, column): reason} from an --expect file."""
+    if not path:
+        return {}
+    with open(path, "rb") as f:
+        return {(c["table"], c["column"]): c["reason"] for c in tomllib.load(f).get("change", [])}
+
+
+def split_expected(diffs: list[str], expected: dict[tuple[str, str], str]) -> tuple[list[str], list[str]]:
+    """(unexpected, expected-with-reason) differences: only a value difference in a listed column is expected."""
+    unexpected, known = [], []
+    for d in diffs:
+        parts = d.split(" ", 4)  # "table T column C: ..."
+        key = (parts[1], parts[3].rstrip(":")) if len(parts) > 3 and parts[2] == "column" else None
+        if key in expected:
+            known.append(f"{d}\n  expected: {expected[key]}")
+        else:
+            unexpected.append(d)
+    return unexpected, known
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("before")
     ap.add_argument("after")
     ap.add_argument("--rtol", type=float, default=0.0, help="relative tolerance for floats (default exact)")
+    ap.add_argument("--expect", help="TOML file of intended changes ([[change]] table, column, reason)")
     a = ap.parse_args()
-    diffs = compare(a.before, a.after, a.rtol)
+    diffs, known = split_expected(compare(a.before, a.after, a.rtol), expected_changes(a.expect))
     con = duckdb.connect(a.before, read_only=True)
     n = len(tables(con))
     con.close()
-    for d in diffs:
+    for d in known + diffs:
         print(d)
-    print(f"{n} tables compared: " + ("EQUAL" if not diffs else f"{len(diffs)} differences"))
+    tail = f" ({len(known)} expected differences, each with its reason above)" if known else ""
+    print(f"{n} tables compared: " + ("EQUAL" if not diffs else f"{len(diffs)} differences") + tail)
     sys.exit(1 if diffs else 0)
 
 

@@ -51,3 +51,21 @@ def test_build_manifests_compared_without_build_time_and_code_version(tmp_path):
     d = eq.compare(a, wh("c.duckdb", "2026-01-01", "v1", '{"build_id": "abc", "code_version": "v1", '
                                                         '"measures": {"m": "N"}}'))
     assert len(d) == 1 and "build_manifests column manifest" in d[0]
+
+
+def test_expected_changes_pass_with_their_reason_and_nothing_else(tmp_path):
+    a = _wh(tmp_path / "a.duckdb")
+    diffs = eq.compare(a, _wh(tmp_path / "b.duckdb", value=2.5, note="b"))
+    exp = tmp_path / "expect.toml"
+    exp.write_text('[[change]]\ntable = "t"\ncolumn = "note"\nreason = "renamed on purpose"\n')
+    unexpected, known = eq.split_expected(diffs, eq.expected_changes(str(exp)))
+    assert len(known) == 1 and "column note" in known[0] and "renamed on purpose" in known[0]
+    assert len(unexpected) == 1 and "column v" in unexpected[0]  # a change not listed still fails
+
+
+def test_expected_changes_file_names_real_columns():
+    """Every intended change listed for the refactor's baseline names a table and column of the warehouse contract."""
+    root = Path(__file__).resolve().parent.parent
+    listed = eq.expected_changes(str(root / "benchmarks" / "expected_changes.toml"))
+    doc = (root / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    assert listed and all(f"`{t}`" in doc and f"`{c}`" in doc for t, c in listed)
