@@ -113,3 +113,10 @@ def test_bad_year_falls_back_to_the_latest_with_a_notice(app, wh):
     w = " ".join(str(x.value) for x in at.warning)
     assert "1900" in w and "not recognised" in w
     assert at.select_slider(key="w_services_year").value == latest and _year_param(at) == str(latest)
+
+
+def test_year_is_shared_with_the_map_page(app):
+    at = app("map", year="2016")
+    at = app("services", at=at)
+    assert at.select_slider(key="w_services_year").value == 2016 and _year_param(at) == "2016"
+    assert not any(n.startswith("Kingfisher") for n in _map(at)[1])
