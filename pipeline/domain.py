@@ -143,3 +143,13 @@ def check_rates(iv: pd.DataFrame, measures: list[dict], rtol: float = 1e-9) -> N
         raise ValidationError(f"{r['measure_id']} {r['area_code']} {r['year']}: value {r['value']:g} is not numerator "
                               f"/ denominator x multiplier ({r['numerator']:g} / {r['denominator']:g} x "
                               f"{mult[bad].iloc[0]:g} = {expect[bad].iloc[0]:g})")
+
+
+# --- services open in a DfE year ------------------------------------------------------------------------------------
+def open_at(units: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Units open at 31 March `year` (a unit without an opening date is assumed open throughout). The services
+    measures of DfE year Y count these units (pipeline/marts/services.py); the Services page shows the same ones."""
+    ref = dt.date(year, 3, 31)
+    opened = units["opened"]
+    keep = opened.isna() | opened.map(lambda d: d is not None and d == d and pd.Timestamp(d).date() <= ref)
+    return units[keep.astype(bool)].reset_index(drop=True)

@@ -31,14 +31,16 @@ CAVEATS = (
     "only for 13 early sites (0 elsewhere means 'no early/known service', not 'none').")
 
 
-def nearest_unit(code: str) -> dict | None:
-    """The nearest open unit in the latest year for an LA (None if the build has no `mbu_nearest` row for it)."""
-    d = data.query("SELECT * FROM mbu_nearest WHERE area_code = ? ORDER BY year DESC LIMIT 1", [code])
+def nearest_unit(code: str, year: int | None = None) -> dict | None:
+    """The nearest open unit for an LA in `year` (the latest year with a row up to it; the latest year when None).
+    None if the build has no `mbu_nearest` row for it."""
+    d = data.query("SELECT * FROM mbu_nearest WHERE area_code = ? AND year <= ? ORDER BY year DESC LIMIT 1",
+                   [code, 9999 if year is None else int(year)])
     return None if d.empty else d.iloc[0].to_dict()
 
 
-def nearest_sentence(code: str) -> str | None:
-    r = nearest_unit(code)
+def nearest_sentence(code: str, year: int | None = None) -> str | None:
+    r = nearest_unit(code, year)
     if r is None:
         return None
     s = (f"Nearest open mother and baby unit at 31 March {int(r['year'])}: **{r['unit_name']}** ({r['town']}), "
@@ -51,7 +53,10 @@ def nearest_sentence(code: str) -> str | None:
     return s
 
 
-def units_near(code: str, n: int = 5) -> pd.DataFrame:
+def units_near(code: str, n: int = 5, year: int | None = None) -> pd.DataFrame:
+    """The `n` units nearest to the LA's representative point among those open at 31 March `year` (all units when
+    `year` is None)."""
+    ids = ",".join(data.services_points_open(year)["unit_id"].astype(str))
     return data.query("""
         SELECT s.name AS "Unit", s.town AS "Town", s.country AS "Country", s.status AS "Status",
                CAST(s.opened AS VARCHAR) AS "Opened (basis in the notes)", s.beds AS "Beds",
@@ -63,14 +68,15 @@ def units_near(code: str, n: int = 5) -> pd.DataFrame:
                    AS "Distance (km)",
                s.opened_basis AS "Opening date basis"
         FROM services_points s, la_geo g
-        WHERE g.area_code = ? AND s.lat IS NOT NULL
-        ORDER BY "Distance (km)" LIMIT ?""", [code, int(n)])
+        WHERE g.area_code = ? AND s.lat IS NOT NULL AND list_contains(string_split(?, ','), s.unit_id)
+        ORDER BY "Distance (km)" LIMIT ?""", [code, ids, int(n)])
 
 
-def show_nearest(code: str, key: str) -> None:
-    """Profile and Services pages: the sentence naming the nearest unit, then the nearest units as a table."""
-    tbl = units_near(code)
-    s = nearest_sentence(code)
+def show_nearest(code: str, key: str, year: int | None = None) -> None:
+    """Profile and Services pages: the sentence naming the nearest unit, then the nearest units as a table (units
+    open at 31 March `year`; the latest year and every listed unit when `year` is None)."""
+    tbl = units_near(code, year=year)
+    s = nearest_sentence(code, year)
     if s is None:
         st.info("The nearest-unit measures cover English local authorities only; the table lists the units nearest "
                 "to this area's representative point.")
@@ -154,17 +160,42 @@ def render_rates_section(ps, mid: str, year: int, unit: str) -> None:
     st.markdown(CAVEATS)
 
 
-def points_summary(pts: pd.DataFrame) -> str:
-    """Services page: how many units, and how precisely each is located."""
+def points_summary(pts: pd.DataFrame, shown: pd.DataFrame | None = None, year: int | None = None) -> str:
+    """Services page: how many units, how precisely each is located and, for a year, how many were open then
+    (`shown`, the units open at 31 March `year`: data.services_points_open)."""
     if "location_level" not in pts:
         return f"{len(pts)} units; {int(pts['lat'].notna().sum())} with a location."
     n = pts["location_level"].value_counts()
-    return (f"{len(pts)} units, all located: {n.get('site', 0)} at the postcode of the unit's own address "
-            f"(site-level), {n.get('postcode', 0)} at a hospital-site or contact postcode (postcode-level), "
-            f"{n.get('district', 0)} at the representative point of the district containing the town the sources "
-            "name (district-level: approximate, see `error_radius_km`). `location_level`, `location_confidence` "
-            "and `notes` say how each point was placed; `opened` and `opened_basis` give the opening date used "
-            "for the yearly measures.")
+    s = (f"{len(pts)} units, all located: {n.get('site', 0)} at the postcode of the unit's own address "
+         f"(site-level), {n.get('postcode', 0)} at a hospital-site or contact postcode (postcode-level), "
+         f"{n.get('district', 0)} at the representative point of the district containing the town the sources "
+         "name (district-level: approximate, see `error_radius_km`). `location_level`, `location_confidence` "
+         "and `notes` say how each point was placed; `opened` and `opened_basis` give the opening date used "
+         "for the yearly measures.")
+    return s if shown is None or year is None else s + "\n\n" + open_summary(pts, shown, year)
+
+
+def open_summary(pts: pd.DataFrame, shown: pd.DataFrame, year: int) -> str:
+    """How many of the listed units were open at 31 March `year` (the map's points and the table), which were not
+    yet open, and that undated units are assumed open throughout."""
+    n_eng = int(shown["used_in_measures"].fillna(False).astype(bool).sum()) if "used_in_measures" in shown else None
+    undated = int(pts["opened"].isna().sum()) if "opened" in pts else 0
+    s = (f"**{len(shown)} of the {len(pts)} units were open at 31 March {year}**"
+         + (f" ({n_eng} in England, the units the yearly measures count)" if n_eng is not None else "")
+         + f": the map's points and the table below show these. {undated} units have no opening date in the "
+         "sources and are assumed open throughout, which may overstate access in the early years.")
+    later = pts[~pts["unit_id"].isin(shown["unit_id"])] if "unit_id" in pts else pts.iloc[:0]
+    if len(later):
+        s += " Not yet open then: " + "; ".join(
+            f"{r['name']} (opened {pd.Timestamp(r['opened']):%-d %B %Y})" if pd.notna(r.get("opened"))
+            else str(r["name"]) for _, r in later.sort_values("opened").iterrows()) + "."
+    return s
+
+
+def points_caption(shown: pd.DataFrame, year: int) -> str:
+    """The line under the services map saying which units its points are."""
+    return (f"Black points: the {len(shown)} mother and baby units open at 31 March {year} (units without an "
+            "opening date in the sources are assumed open throughout; \"MBU (approx.)\" = district-level location).")
 
 
 # ---------------------------------------------------------------------------------------------------------------

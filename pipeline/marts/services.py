@@ -31,7 +31,7 @@ import pandas as pd
 from geo.boundaries import haversine_km
 
 from ..context import BuildContext
-from ..domain import carried_forward, las_in_force, multiplier, successor_map
+from ..domain import carried_forward, las_in_force, multiplier, open_at, successor_map
 from ..reference.denominators import Denominators
 from .common import iv_frame
 
@@ -57,14 +57,6 @@ def england_las(ctx: BuildContext, year: int) -> pd.DataFrame:
 
 def _units(ctx: BuildContext) -> pd.DataFrame:
     return ctx.df("SELECT * FROM services_points WHERE used_in_measures ORDER BY unit_id")
-
-
-def open_at(units: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Units open at 31 March `year` (a unit without an opening date is assumed open throughout)."""
-    ref = dt.date(year, 3, 31)
-    opened = units["opened"]
-    keep = opened.isna() | opened.map(lambda d: d is not None and d == d and pd.Timestamp(d).date() <= ref)
-    return units[keep.astype(bool)].reset_index(drop=True)
 
 
 def _unit_label(x) -> str:

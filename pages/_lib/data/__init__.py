@@ -62,7 +62,7 @@ from .measures import (  # noqa: F401
     user_measure_ids,
     user_meta,
 )
-from .services import nearest_mbus, services_points  # noqa: F401
+from .services import nearest_mbus, services_points, services_points_open  # noqa: F401
 from .statistics import (  # noqa: F401
     QueryNotAllowed,
     _stat_table,

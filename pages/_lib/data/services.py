@@ -3,12 +3,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.domain import open_at
+
 from .connection import query
 from .statistics import stat_table
 
 
 def services_points() -> pd.DataFrame:
     return stat_table("services_points")
+
+
+def services_points_open(year: int | None) -> pd.DataFrame:
+    """The units open at 31 March `year`, by the rule the yearly services measures use (pipeline.domain.open_at: a
+    unit without an opening date is assumed open throughout); every unit when `year` is None."""
+    pts = services_points()
+    return pts if year is None else open_at(pts, int(year))
 
 
 def nearest_mbus(code: str, n: int = 5) -> pd.DataFrame:
