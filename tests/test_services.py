@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -258,3 +259,19 @@ def test_service_measures_registered_and_coherent(con):
     b100 = iv25[iv25["measure_id"] == "mbu_beds_100km_per_10k_births"].set_index("area_code")["value"]
     assert b60["E09000012"] > 0 and b60["E06000052"] == 0 < b100["E06000052"]  # Cornwall 85 km from Exeter
     assert (b60 >= 0).all() and (b100 >= 0).all()
+
+
+def test_caveats_count_the_undated_units_as_the_data_do(con):
+    """The services caveats (measure registry, page caveats, methods) say how many units have no opening date: the
+    number must be the count in services_points (it said ten while the data had nine)."""
+    import re
+
+    from pages._lib import services_view
+    n = con.execute("SELECT count(*) FROM services_points WHERE opened IS NULL").fetchone()[0]
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+             10: "ten", 11: "eleven", 12: "twelve"}
+    caveat = con.execute("SELECT caveats FROM measures WHERE measure_id = 'mbu_distance_km'").fetchone()[0]
+    assert re.search(rf"\b{n} units with no opening date", caveat)
+    assert f"{words[n]} have no opening date" in services_view.CAVEATS
+    methods = (Path(__file__).resolve().parent.parent / "docs" / "methods.md").read_text(encoding="utf-8")
+    assert f"the {words[n]} units with no opening date" in methods

@@ -26,7 +26,7 @@ CAVEATS = (
     "nearer unit lowers any family's chance of care entry. Services are often placed where need is high, so an "
     "association can run from need to services rather than the other way. There are few units (17 open in "
     "England in 2025, 12-13 before 2018), so distance varies in big steps and a few units drive the result. Four "
-    "units are located only at district level, and ten have no opening date in the sources (assumed open "
+    "units are located only at district level, and nine have no opening date in the sources (assumed open "
     "throughout), which overstates access in the early 2010s. Maternal Mental Health Service exposure is known "
     "only for 13 early sites (0 elsewhere means 'no early/known service', not 'none').")
 
