@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -27,6 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import release  # noqa: E402
 
+CPU: list[float] = []  # CPU seconds (all threads of this process) of each click
+
 
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -34,20 +37,22 @@ def load() -> str:
 
 def click(cache: Path, warehouse: Path) -> tuple[float, int]:
     """What the download button's data function does: the zip's path (made if missing), then its bytes."""
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     data = release.release_zip(cache, warehouse).read_bytes()
+    CPU.append(time.process_time() - c)
     return time.perf_counter() - t, len(data)
 
 
 def cold_warm(warehouse: Path, runs: int) -> None:
-    cold, warm, size = [], [], 0
+    cold, warm, size, cold_cpu = [], [], 0, []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as d:
             s, size = click(Path(d), warehouse)
             cold.append(s)
+            cold_cpu.append(CPU[-1])
             warm += [click(Path(d), warehouse)[0] for _ in range(3)]
     print(f"cold (no zip for this build yet; median of {runs}): {statistics.median(cold):.2f} s "
-          f"(runs {'/'.join(f'{x:.2f}' for x in cold)})")
+          f"(runs {'/'.join(f'{x:.2f}' for x in cold)}); CPU {statistics.median(cold_cpu):.2f} s")
     print(f"warm (zip on disk; median of {len(warm)}): {statistics.median(warm) * 1000:.0f} ms")
     print(f"zip size: {size / 1e6:.1f} MB")
 
@@ -101,7 +106,7 @@ def after_build(runs: int) -> None:
         wh, cache = Path(d) / "atlas.duckdb", Path(d) / "releases"
         env = dict(os.environ, ATLAS_MIRROR=mirror, ATLAS_RAW=str(ROOT / "data" / "raw"), ATLAS_WAREHOUSE=str(wh),
                    ATLAS_RELEASE_CACHE=str(cache))
-        builds, clicks = [], []
+        builds, clicks, zips = [], [], []
         for _ in range(runs):
             t = time.perf_counter()
             r = subprocess.run([sys.executable, "-m", "pipeline.cli", "build", "--force"], cwd=ROOT, env=env,
@@ -109,12 +114,15 @@ def after_build(runs: int) -> None:
             if r.returncode != 0:
                 sys.exit(r.stderr)
             builds.append(time.perf_counter() - t)
+            zips += [float(m) for m in re.findall(r"^release zip .* ready \((\d+\.\d+) s\)$", r.stdout, re.M)]
             ready = any(cache.glob("atlas-release-*.zip"))
             s, _ = click(cache, wh)
             clicks.append(s)
             shutil.rmtree(cache, ignore_errors=True)
         print(f"atlas build --force (median of {runs}): {statistics.median(builds):.2f} s "
               f"(runs {'/'.join(f'{x:.1f}' for x in builds)}); zip in the cache after the build: {ready}")
+        if zips:
+            print(f"  of which writing the release zip (as the build reports it): {statistics.median(zips):.2f} s")
         print(f"first click after the build (median of {runs}): {statistics.median(clicks):.2f} s")
 
 
@@ -124,8 +132,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--stages", action="store_true", help="break the cold time down by stage")
     ap.add_argument("--after-build", action="store_true", help="time `atlas build --force` and the click after it")
+    ap.add_argument("--level", type=int, help="deflate level of the zip (default: release.ZIP_LEVEL; 6 before)")
     a = ap.parse_args()
     wh = Path(a.warehouse)
+    if a.level is not None:
+        release.ZIP_LEVEL = a.level
+    print(f"deflate level {release.ZIP_LEVEL}")
     print(f"load average before: {load()}")
     cold_warm(wh, a.runs)
     if a.stages:

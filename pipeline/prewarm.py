@@ -70,8 +70,8 @@ def prewarm(base: str, timeout: float = 90, proc=None) -> float | None:
 
 
 def prewarm_release(warehouse, cache_dir=None):
-    """Make the release zip of `warehouse` in a background thread (never fatal); the thread, or None if it was
-    already started in this process."""
+    """Make the release zip of `warehouse` in a background thread (never fatal); the thread, or None if one is
+    still running in this process."""
     from pathlib import Path
 
     from .release_cache import in_background, prepare

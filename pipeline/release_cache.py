@@ -54,21 +54,26 @@ def prune(cache_dir: Path, current: Path, keep: int = KEEP) -> list[Path]:
 
 
 _started: dict[object, threading.Thread] = {}
+_failed: set = set()
 _guard = threading.Lock()
 
 
 def in_background(key: object, make: Callable[[], object]) -> threading.Thread | None:
-    """Run `make` once per `key` in this process, in a daemon thread; None if it already ran or is running.
-    Exceptions are printed, never raised."""
+    """Run `make` in a daemon thread unless a run for `key` is still going or has failed in this process (a failure
+    is not retried here: the click makes the zip on demand); None when nothing was started. Exceptions are printed,
+    never raised."""
     with _guard:
-        if key in _started:
+        running = _started.get(key)
+        if key in _failed or (running is not None and running.is_alive()):
             return None
 
         def run() -> None:
             try:
                 make()
-            except Exception:  # noqa: BLE001 (never fatal: the click makes the zip on demand; not retried here)
+            except Exception:  # noqa: BLE001 (never fatal)
                 traceback.print_exc()
+                with _guard:
+                    _failed.add(key)
         t = threading.Thread(target=run, name=f"release-zip-{key}", daemon=True)
         _started[key] = t
         t.start()

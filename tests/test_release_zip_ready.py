@@ -165,3 +165,25 @@ def test_prune_keeps_the_most_recent_zips(tmp_path):
     assert sorted(removed) == paths[1:3]
     assert sorted(p.name for p in tmp_path.glob("atlas-release-*.zip")) == [paths[i].name for i in (0, 3, 4)]
     assert not (tmp_path / f".{paths[1].name}.lock").exists()
+
+
+def test_background_runs_once_at_a_time_and_never_retries_a_failure():
+    gate, runs = threading.Event(), []
+
+    def slow():
+        runs.append(1)
+        gate.wait(10)
+    t = release_cache.in_background("k-slow", slow)
+    assert t is not None and release_cache.in_background("k-slow", slow) is None  # still running: not twice
+    gate.set()
+    t.join(10)
+    again = release_cache.in_background("k-slow", slow)  # finished (e.g. the cache folder was cleaned since)
+    assert again is not None
+    again.join(10)
+    assert len(runs) == 2
+
+    def fail():
+        runs.append(1)
+        raise RuntimeError("no space")
+    release_cache.in_background("k-fail", fail).join(10)
+    assert release_cache.in_background("k-fail", fail) is None and len(runs) == 3
