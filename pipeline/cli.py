@@ -46,10 +46,24 @@ def cmd_build(args) -> int:
     if not args.force and stored_fingerprint(out) == fingerprint(rep.checksums):
         print(f"warehouse {out or config.warehouse_path()} is up to date (sources and code unchanged); "
               f"use --force to rebuild")
-        return 0
-    from .build import build, print_summary
-    print_summary(build(out=out, mirror=_mirror(args), fetch_report=rep))
+    else:
+        from .build import build, print_summary
+        print_summary(build(out=out, mirror=_mirror(args), fetch_report=rep))
+    if not args.no_release_zip:
+        _release_zip(out or config.warehouse_path())
     return 0
+
+
+def _release_zip(warehouse: Path) -> None:
+    """The whole-release zip of the new build, made now (after the warehouse swap) so the app's download starts at
+    once; never fatal (the app makes it on demand)."""
+    from .release_cache import prepare
+    res = prepare(warehouse)
+    if res.path is None:
+        print(f"warning: release zip not written ({res.error}); the app will make it on first download",
+              file=sys.stderr)
+    else:
+        print(f"release zip {res.path} ready ({res.seconds:.1f} s)")
 
 
 def _needs_build(mirror: Path | None) -> tuple[bool, object]:
@@ -67,6 +81,7 @@ def cmd_up(args) -> int:
     else:
         print(f"warehouse {config.warehouse_path()} is up to date (sources and code unchanged)")
     if args.no_serve:
+        _release_zip(config.warehouse_path())
         return 0
     cmd = [sys.executable, "-m", "streamlit", "run", str(config.ROOT / "streamlit_app.py"),
            "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
@@ -77,6 +92,8 @@ def cmd_up(args) -> int:
         took = prewarm(f"http://127.0.0.1:{args.port}", proc=proc)
         if took is not None:
             print(f"app pre-warmed in {took:.1f} s")
+        from .prewarm import prewarm_release
+        prewarm_release(config.warehouse_path())  # the whole-release zip, in the background, if missing
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
@@ -139,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--only", action="append", metavar="STEP",
                    help="run only this build step (e.g. dfe_cin) and the steps it needs, as a check; the warehouse is "
                         "not replaced (repeatable)")
+    b.add_argument("--no-release-zip", action="store_true",
+                   help="do not write the whole-release zip into the release cache after the build (the app then "
+                        "makes it on the first download)")
     b.set_defaults(func=cmd_build)
     u = sub.add_parser("up", help="build if sources or code changed, then start the app")
     u.add_argument("--mirror")

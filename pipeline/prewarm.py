@@ -4,6 +4,8 @@ map figure are in the process's caches before (or while) the first visitor's pag
 for the same cached values instead of computing them again (Streamlit's caches compute each key once).
 
 Used by `atlas up` and by `benchmarks/cold_start.py --prewarm`. Never fatal: on any failure it returns None.
+`prewarm_release` makes the whole-release zip of the warehouse in a background thread if it is missing from the
+release cache (pipeline/release_cache.py), so the first "Download the whole release" starts at once.
 """
 from __future__ import annotations
 
@@ -65,3 +67,12 @@ def prewarm(base: str, timeout: float = 90, proc=None) -> float | None:
     t.start()
     t.join(timeout + 5)
     return time.perf_counter() - t0 if result.get("ok") else None
+
+
+def prewarm_release(warehouse, cache_dir=None):
+    """Make the release zip of `warehouse` in a background thread (never fatal); the thread, or None if one is
+    still running in this process."""
+    from pathlib import Path
+
+    from .release_cache import in_background, prepare
+    return in_background(("prepare", str(Path(warehouse).resolve())), lambda: prepare(Path(warehouse), cache_dir))

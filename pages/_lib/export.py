@@ -17,15 +17,24 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     return safe_csv_bytes(df)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _release_zip(tok: str) -> Path:
+_FALLBACK_CACHE = Path(tempfile.gettempdir()) / "atlas-releases"
+
+
+def _make_release_zip() -> Path:
+    """This build's release zip (pipeline.release.release_zip): reused when `atlas build` or an earlier click or
+    page view made it, else made now."""
     from pipeline import release
 
     from . import data
     try:
         return release.release_zip(release.default_cache_dir(), data.warehouse_path())
     except OSError:  # a read-only data folder (replicas): a cache folder of this machine instead
-        return release.release_zip(Path(tempfile.gettempdir()) / "atlas-releases", data.warehouse_path())
+        return release.release_zip(_FALLBACK_CACHE, data.warehouse_path())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _release_zip(tok: str) -> Path:
+    return _make_release_zip()
 
 
 def release_zip_bytes() -> bytes:
@@ -39,11 +48,30 @@ def release_zip_bytes() -> bytes:
     return path.read_bytes()
 
 
+def prepare_release_zip(name: str) -> None:
+    """Start making this build's zip (file `name`) in a background thread unless it is already in the cache, so it
+    is ready by the time the researcher clicks (a click meanwhile waits for the same zip). Never fatal."""
+    from pipeline import release, release_cache
+
+    from . import data
+    try:
+        wh = data.warehouse_path()
+        if any(release.zip_ready(d / name, wh) for d in (release.default_cache_dir(), _FALLBACK_CACHE)):
+            return
+        release_cache.in_background(("app", data.token()), _make_release_zip)
+    except Exception:  # noqa: BLE001 (never fatal: the click makes the zip)
+        pass
+
+
 def release_file_name() -> str:
+    """The release zip's file name (named by the build id). Shown with the download button, so it also starts
+    making the zip in the background if this build's zip is not in the cache yet."""
     from pipeline import manifest, release
 
     from . import data
-    return f"{release.release_name(manifest.build_id(data.build_info().get('fingerprint')))}.zip"
+    name = f"{release.release_name(manifest.build_id(data.build_info().get('fingerprint')))}.zip"
+    prepare_release_zip(name)
+    return name
 
 
 def readme_text(df: pd.DataFrame, measures: pd.DataFrame, build: dict, filters: dict) -> str:
