@@ -23,7 +23,6 @@ ATLAS_FETCH_RETRIES) are pipeline/download.py.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -39,17 +38,10 @@ from . import config
 from .convert import ConvertError, convert
 from .download import DownloadError, download, rewrite_url, url_rewrites
 from .errors import AtlasError, MissingSourceError
+from .fingerprint import sha256_file
 from .registry import Source, load_sources, source_file
 
 REJECTED_DIR = ".rejected"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass

@@ -11,6 +11,15 @@ import duckdb
 from . import config
 
 
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB chunks (registered sources, release files)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def code_fingerprint() -> str:
     h = hashlib.sha256()
     files = sorted([*config.ROOT.joinpath("pipeline").rglob("*.py"), *config.ROOT.joinpath("geo").rglob("*.py"),

@@ -16,7 +16,6 @@ Written to a temporary folder and moved into place, so a failed export never lea
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -30,6 +29,7 @@ import pandas as pd
 
 from . import config, manifest
 from .errors import AtlasError
+from .fingerprint import sha256_file
 from .opendata import safe_csv_bytes
 from .release_describe import NAME_RE, TYPES, doc_descriptions, package, readme, release_name, table_schema
 
@@ -86,14 +86,6 @@ def _csv_frame(rel, columns: list[tuple[str, str]]) -> pd.DataFrame:
             if t not in TYPES:  # lists, structs...: their text form
                 df[c] = df[c].map(lambda v: None if v is None else str(v))
     return df
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -154,8 +146,8 @@ def _write(con, root: Path, info: dict, bid: str) -> None:
             "name": t, "path": f"data/{t}.csv", "type": "table", "scheme": "file", "format": "csv",
             "mediatype": "text/csv", "encoding": "utf-8", "title": t.replace("_", " "), "description": desc,
             "dialect": {"csv": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": '"', "header": True}},
-            "hash": "sha256:" + _sha256(csv), "bytes": csv.stat().st_size, "schema": schema,
-            "parquet": {"path": f"data/{t}.parquet", "hash": "sha256:" + _sha256(pq), "bytes": pq.stat().st_size},
+            "hash": "sha256:" + sha256_file(csv), "bytes": csv.stat().st_size, "schema": schema,
+            "parquet": {"path": f"data/{t}.parquet", "hash": "sha256:" + sha256_file(pq), "bytes": pq.stat().st_size},
         })
     pkg = package(info, bid, measures, sources, resources)
     (root / "datapackage.json").write_text(json.dumps(pkg, indent=2, ensure_ascii=False), encoding="utf-8")

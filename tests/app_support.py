@@ -57,3 +57,11 @@ def chromium():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield b
         b.close()
+
+
+def table_with(at, column: str):
+    """The first dataframe on an AppTest page with this column (AppTest does not expose dataframe keys)."""
+    for d in at.dataframe:
+        if column in d.value.columns:
+            return d.value
+    raise AssertionError(f"no table with column {column!r}")

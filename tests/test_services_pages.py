@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.app_support import table_with
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
-
-
-
-def _table_with(at, column: str):
-    """The first dataframe on the page with this column (AppTest does not expose dataframe keys)."""
-    for d in at.dataframe:
-        if column in d.value.columns:
-            return d.value
-    raise AssertionError(f"no table with column {column!r}")
 
 
 def _md(at) -> str:
@@ -39,7 +32,7 @@ def test_services_page_nearest_unit_and_all_units_located(app):
     text = _md(at)
     assert "Kingfisher" in text and "site-level" in text
     assert "19 units, all located" in text
-    tbl = _table_with(at, "Location level")
+    tbl = table_with(at, "Location level")
     assert {"Location level", "Within about (km)", "Distance (km)"} <= set(tbl.columns)
     assert tbl["Unit"].iloc[0].startswith("Kingfisher")
 
@@ -49,8 +42,8 @@ def test_services_and_rates_view(app):
     text = _md(at)
     assert "per 10 km further from the nearest open mother and baby unit" in text
     assert "ecological" in text and "placed where need is high" in text and "few units" in text
-    assert _table_with(at, "Rate ratio")["Rate ratio"].notna().all()
-    assert len(_table_with(at, "nearest_level")) > 140  # table alternative of the scatter
+    assert table_with(at, "Rate ratio")["Rate ratio"].notna().all()
+    assert len(table_with(at, "nearest_level")) > 140  # table alternative of the scatter
     assert "mbu_distance_km" in str(at.query_params["access"])
     at.selectbox(key="w_ns_access").set_value("mbu_beds_100km_per_10k_births").run()
     assert not at.exception and "mbu_beds_100km_per_10k_births" in str(at.query_params["access"])

@@ -9,6 +9,7 @@ import json
 import duckdb
 import pytest
 
+from tests.app_support import table_with
 from tests.test_newborns_page import _plain
 
 NORFOLK = "E10000020"
@@ -39,13 +40,6 @@ def _map(at) -> tuple[dict, list[str]]:
     return dict(zip(ch["locations"], ch["z"])), [c[0] for c in pts["customdata"]]
 
 
-def _table_with(at, column: str):
-    for d in at.dataframe:
-        if column in d.value.columns:
-            return d.value
-    raise AssertionError(f"no table with column {column!r}")
-
-
 def _text(at) -> str:
     return "\n".join(str(m.value) for m in [*at.markdown, *at.caption])
 
@@ -66,19 +60,19 @@ def test_year_in_the_link_sets_map_summary_table_and_points(app, wh):
     assert z[NORFOLK] == pytest.approx(value) and value != pytest.approx(_value(wh, 2025)[0])
     text = _text(at)
     assert f"{period}: " in text  # the map summary names the period
-    tbl = _table_with(at, "Code").set_index("Code")
+    tbl = table_with(at, "Code").set_index("Code")
     assert float(tbl.loc[NORFOLK].filter(like="Value").iloc[0]) == pytest.approx(value)
     # the unit points, the unit table and the summary are those of 31 March 2016
     n_open = wh.execute("SELECT n_units_open FROM mbu_nearest WHERE year = 2016 LIMIT 1").fetchone()[0]
     assert kingfisher[0] not in names and any(n.startswith("Brockington") for n in names)
     assert len(names) == n_open == 13  # no Welsh unit was open yet: all 13 are England's
-    units = _table_with(at, "opened_basis")
+    units = table_with(at, "opened_basis")
     assert len(units) == 13 and kingfisher[0] not in set(units["name"])
     assert "13 of the 19 units were open at 31 March 2016" in text and "assumed open throughout" in text
     assert f"{kingfisher[0]} (opened 28 January 2019)" in text
     # the nearest unit section follows the year
     assert "Nearest open mother and baby unit at 31 March 2016" in text
-    assert not _table_with(at, "Distance (km)")["Unit"].str.startswith("Kingfisher").any()
+    assert not table_with(at, "Distance (km)")["Unit"].str.startswith("Kingfisher").any()
     # the permalink and the citation carry the year
     assert _year_param(at) == "2016"
     cite = at.code[-1].value
