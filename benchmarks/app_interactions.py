@@ -1,7 +1,8 @@
 """Server time per interaction in the Streamlit app (AppTest: the full script run on the server, no browser),
 against a NAIVE BASELINE (benchmarks/naive_app.py: re-reads the raw GeoJSON and CSVs on every rerun).
 
-Usage: ATLAS_MIRROR=../shared/data/raw ATLAS_WAREHOUSE=data/atlas.duckdb python benchmarks/app_interactions.py [--repeat 3]
+Usage:
+    ATLAS_MIRROR=../shared/data/raw ATLAS_WAREHOUSE=data/atlas.duckdb python benchmarks/app_interactions.py [--repeat 3]
 Prints the median and max milliseconds per interaction after the caches are warm (first visit excluded) for the
 atlas and the naive app, and the ratio naive / atlas; writes benchmarks/results/app_interactions.json.
 Targets: atlas <= 100 ms median per change of year / measure / selected LA; naive / atlas >= 10x.

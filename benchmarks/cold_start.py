@@ -134,7 +134,8 @@ def main() -> int:
                              "max_map_visible_s": max(vis)}
         print("cold start to map visible (s): " + ", ".join(f"{v:.2f}" for v in vis)
               + f"   median {statistics.median(vis):.2f} s (target <= 2.5 s); server healthy after median "
-              f"{statistics.median(r['server_healthy_s'] for r in runs):.2f} s; pre-warm {'on' if args.prewarm else 'off'}; "
+              f"{statistics.median(r['server_healthy_s'] for r in runs):.2f} s; "
+              f"pre-warm {'on' if args.prewarm else 'off'}; "
               f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         if args.sessions:
             m = memory(browser, env, tmp, args.sessions)

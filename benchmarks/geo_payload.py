@@ -36,7 +36,8 @@ def main(argv: list[str]) -> int:
         if applies and not ok:
             over.append(lid)
         print(f"{lid:<30} {n:>8} {nbytes:>9,} {nbytes / 1024:>7.1f} {gz / 1024:>8.1f} {verts:>9,} {tol:>6.0f}  {flag}")
-    print(f"target: England upper-tier LA layers <= {TARGET:,} bytes; {'all within' if not over else 'OVER: ' + ', '.join(over)}")
+    print(f"target: England upper-tier LA layers <= {TARGET:,} bytes; "
+          f"{'all within' if not over else 'OVER: ' + ', '.join(over)}")
     return 1 if over else 0
 
 

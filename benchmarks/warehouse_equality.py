@@ -2,7 +2,8 @@
 
 Ignored: `build_info` columns that differ on every build (built_at, code_version, build_seconds, raw_dir, mirror,
 fingerprint); in `build_manifests` the build id, build time and code version (the build id is the fingerprint's prefix,
-which hashes the code), also inside each `manifest` JSON, whose measures and sources are compared. Floats are compared exactly unless --rtol is given. Prints every difference (first few rows per table)
+which hashes the code), also inside each `manifest` JSON, whose measures and sources are compared.
+Floats are compared exactly unless --rtol is given. Prints every difference (first few rows per table)
 and exits 1 when the warehouses differ.
 
 Usage: python benchmarks/warehouse_equality.py BEFORE.duckdb AFTER.duckdb [--rtol 0] [--expect FILE]

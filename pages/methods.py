@@ -51,7 +51,8 @@ elif tab == "sources":
 elif tab == "build":
     b = data.build_info()
     st.markdown(f"Built **{b.get('built_at')}** from code **{b.get('code_version')}** in "
-                f"{b.get('build_seconds')} s. Fingerprint `{b.get('fingerprint')}`. Warehouse: `{data.warehouse_path().name}`.")
+                f"{b.get('build_seconds')} s. Fingerprint `{b.get('fingerprint')}`. "
+                f"Warehouse: `{data.warehouse_path().name}`.")
     if b.get("warnings"):
         st.markdown("**Build warnings**")
         st.code(b["warnings"], language=None)

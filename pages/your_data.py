@@ -94,4 +94,5 @@ for name, d in list(ds.items()):
         if nb_mids:
             st.page_link("pages/newborns.py", label="See it on the Newborns in care proceedings page",
                          query_params={"extract": nb_mids[0]}, icon="➡️")
-        st.button(f"Remove {name} from this session", key=f"user_remove_{name}", on_click=upload_view.remove, args=(name,))
+        st.button(f"Remove {name} from this session", key=f"user_remove_{name}", on_click=upload_view.remove,
+                  args=(name,))

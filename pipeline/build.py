@@ -94,7 +94,8 @@ def validate_indicators(iv: pd.DataFrame, ctx: BuildContext, measures: list[dict
     bad = iv[~iv["area_code"].isin(codes)]
     if len(bad):
         r = bad.iloc[0]
-        raise ValidationError(f"indicator rows for unknown area codes, e.g. {r['area_code']} ({r['measure_id']} {r['year']}, "
+        raise ValidationError(f"indicator rows for unknown area codes, e.g. {r['area_code']} "
+                              f"({r['measure_id']} {r['year']}, "
                               f"source {r['source_id']})")
     bad = iv[~iv["status"].isin(STATUSES)]
     if len(bad):
@@ -103,7 +104,8 @@ def validate_indicators(iv: pd.DataFrame, ctx: BuildContext, measures: list[dict
     if dup.any():
         r = iv[dup].iloc[0]
         raise ValidationError(f"two values for {r['measure_id']} {r['area_code']} {r['period_label']} "
-                              f"(sources {sorted(set(iv[dup & (iv['area_code'] == r['area_code'])]['source_id'].astype(str)))})")
+                              f"(sources "
+                              f"{sorted(set(iv[dup & (iv['area_code'] == r['area_code'])]['source_id'].astype(str)))})")
     has_value = iv["status"].isin(HAS_VALUE)
     bad = iv[has_value & iv["value"].isna()]
     if len(bad):
@@ -112,7 +114,8 @@ def validate_indicators(iv: pd.DataFrame, ctx: BuildContext, measures: list[dict
     bad = iv[~has_value & iv["value"].notna()]
     if len(bad):
         r = bad.iloc[0]
-        raise ValidationError(f"{r['measure_id']} {r['area_code']} {r['year']}: status {r['status']} but a value is set")
+        raise ValidationError(f"{r['measure_id']} {r['area_code']} {r['year']}: status {r['status']} "
+                              "but a value is set")
     check_rates(iv, measures)
 
 
@@ -206,7 +209,8 @@ def summarise(con: duckdb.DuckDBPyConnection) -> dict:
     yr = con.execute("SELECT min(year), max(year) FROM indicator_values").fetchone()
     las = con.execute("SELECT count(DISTINCT area_code) FROM indicator_values v JOIN areas a USING (area_code) "
                       "WHERE a.area_type='la'").fetchone()[0]
-    per_measure = dict(con.execute("SELECT measure_id, count(*) FROM indicator_values GROUP BY 1 ORDER BY 1").fetchall())
+    per_measure = dict(con.execute("SELECT measure_id, count(*) FROM indicator_values "
+                                   "GROUP BY 1 ORDER BY 1").fetchall())
     return {"tables": counts, "years": list(yr), "las": las, "measures": per_measure}
 
 

@@ -29,7 +29,8 @@ def in_force_on(valid_from, valid_to, day) -> bool:
     """A code is in force on `day` when valid_from <= day <= valid_to (open ends are unbounded).
     Dates may be date, Timestamp, None or NaT."""
     d = pd.Timestamp(day)
-    return (_missing(valid_from) or pd.Timestamp(valid_from) <= d) and (_missing(valid_to) or pd.Timestamp(valid_to) >= d)
+    return ((_missing(valid_from) or pd.Timestamp(valid_from) <= d)
+            and (_missing(valid_to) or pd.Timestamp(valid_to) >= d))
 
 
 def in_force(valid_from, valid_to, year: int) -> bool:

@@ -51,8 +51,9 @@ def mirror_path() -> Path | None:
 def synthetic_mirror(dest: Path) -> Path:
     """A mirror made of the synthetic raw files (official layouts, synthetic numbers; tests/synthetic/make_raw.py)
     plus copies of the project's seeds at their paths (the real mirror holds the compiled tables too; the pipeline
-    still reads seeds from data/seeds/ unless ATLAS_SEEDS points elsewhere), and a copy of the source registry whose checksums are those of these files (written
-    next to dest as <dest name>_sources.toml): the synthetic edition builds with the real pipeline and no checksum warnings."""
+    still reads seeds from data/seeds/ unless ATLAS_SEEDS points elsewhere), and a copy of the source registry whose
+    checksums are those of these files (written next to dest as <dest name>_sources.toml): the synthetic edition builds
+    with the real pipeline and no checksum warnings."""
     import hashlib
     import re
     shutil.copytree(SYNTHETIC_RAW, dest)
@@ -156,6 +157,7 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture()
 def app(app_warehouse, monkeypatch):
-    """The app on a copy of the session warehouse: app(page, at=None, **url_params) -> AppTest (tests/app_support.py)."""
+    """The app on a copy of the session warehouse: app(page, at=None, **url_params) -> AppTest
+    (tests/app_support.py)."""
     from tests.app_support import app_factory
     return app_factory(app_warehouse, monkeypatch)

@@ -1,4 +1,5 @@
-"""Fast page tests (streamlit.testing.v1.AppTest) on the real warehouse with its boundary layers: every page renders without an exception, widgets update content, permalinks restore
+"""Fast page tests (streamlit.testing.v1.AppTest) on the real warehouse with its boundary layers: every page renders
+without an exception, widgets update content, permalinks restore
 the view and bad query parameters fall back to defaults with a visible notice."""
 from __future__ import annotations
 
@@ -159,7 +160,8 @@ def test_download_csv_has_no_suppressed_values_and_is_injection_safe(app_warehou
     sup = df[df["status"] == "suppressed"]
     assert sup[["value", "numerator", "lower_95", "upper_95"]].isna().all().all()
     out = pd.read_csv(io.BytesIO(export.csv_bytes(df)))
-    assert {"definition", "status", "lower_95", "upper_95", "source_publisher", "source_licence", "licence"} <= set(out.columns)
+    assert ({"definition", "status", "lower_95", "upper_95", "source_publisher", "source_licence", "licence"}
+            <= set(out.columns))
     assert out.loc[out["status"] == "suppressed", "value"].isna().all()
     ok = out[out["status"] == "ok"]
     assert pd.api.types.is_numeric_dtype(ok["value"])

@@ -240,7 +240,8 @@ def test_real_download_is_safe_and_numeric(env):
     raw = export.csv_bytes(df)
     out = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
     for c in out.columns:
-        bad = out[c][out[c].str.match(r"^[=+\-@\t\r]") & ~out[c].str.match(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")]
+        bad = out[c][out[c].str.match(r"^[=+\-@\t\r]")
+                     & ~out[c].str.match(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")]
         assert bad.empty, (c, bad.head().tolist())
     num = pd.read_csv(io.BytesIO(raw), low_memory=False)
     for c in ("value", "numerator", "denominator", "lower_95", "upper_95", "year"):
@@ -260,7 +261,8 @@ def test_suppressed_rows_hold_nothing_to_recover(env):
         n = c.execute("""SELECT count(*) FROM indicator_values WHERE status = 'suppressed'
                          AND (value IS NOT NULL OR numerator IS NOT NULL OR lower_95 IS NOT NULL
                               OR upper_95 IS NOT NULL OR lower_998 IS NOT NULL OR upper_998 IS NOT NULL
-                              OR sig_england_95 NOT IN ('not_compared') AND sig_england_95 IS NOT NULL)""").fetchone()[0]
+                              OR sig_england_95 NOT IN ('not_compared') AND sig_england_95 IS NOT NULL)"""
+                      ).fetchone()[0]
         assert n == 0
         assert c.execute("""SELECT count(*) FROM funnel_points f JOIN indicator_values i
                             USING (measure_id, area_code, year) WHERE i.status = 'suppressed'""").fetchone()[0] == 0

@@ -56,7 +56,8 @@ def test_unknown_code_is_one_clear_error(tmp_path):
 
 
 def test_value_for_la_that_did_not_exist(tmp_path):
-    ctx = _ees_variant(tmp_path, "Northamptonshire,E10000021,Age group,Under 1 year,z", "Northamptonshire,E10000021,Age group,Under 1 year,7")
+    ctx = _ees_variant(tmp_path, "Northamptonshire,E10000021,Age group,Under 1 year,z",
+                       "Northamptonshire,E10000021,Age group,Under 1 year,7")
     with pytest.raises(SourceError, match="did not exist"):
         p.harmonise(ctx, p._ees(ctx, "dfe_cla_starts_la_2022"))
 
@@ -74,7 +75,8 @@ def test_duplicate_row(tmp_path):
 
 
 def test_unknown_symbol(tmp_path):
-    ctx = _ees_variant(tmp_path, "Gateshead,E08000037,Age group,Under 1 year,38", "Gateshead,E08000037,Age group,Under 1 year,n/a")
+    ctx = _ees_variant(tmp_path, "Gateshead,E08000037,Age group,Under 1 year,38",
+                       "Gateshead,E08000037,Age group,Under 1 year,n/a")
     with pytest.raises(SourceError, match="not a known suppression symbol") as e:
         p._ees(ctx, "dfe_cla_starts_la_2022")
     assert "column 'number'" in str(e.value) and "row 5" in str(e.value)

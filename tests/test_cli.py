@@ -7,7 +7,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_up_and_build_skip_when_unchanged(mirror, tmp_path):
-    env = {"ATLAS_MIRROR": str(mirror), "ATLAS_RAW": str(tmp_path / "raw"), "ATLAS_WAREHOUSE": str(tmp_path / "a.duckdb")}
+    env = {"ATLAS_MIRROR": str(mirror), "ATLAS_RAW": str(tmp_path / "raw"),
+           "ATLAS_WAREHOUSE": str(tmp_path / "a.duckdb")}
     r = run_atlas(["up", "--no-serve"], env)
     assert r.returncode == 0 and "built " in r.stdout, r.stderr
     r = run_atlas(["up", "--no-serve"], env)

@@ -65,7 +65,8 @@ def test_april_2021_edition_is_on_pre_2023_codes(con):
 
 
 def test_ons_similar_areas_are_filtered_to_english_upper_tier(con):
-    bad = con.execute("""SELECT s.neighbour_code FROM comparator_sets s LEFT JOIN areas a ON a.area_code = s.neighbour_code
+    bad = con.execute("""SELECT s.neighbour_code FROM comparator_sets s """
+                      """LEFT JOIN areas a ON a.area_code = s.neighbour_code
                          WHERE s.set_id = 'ons_similar_2026' AND (a.area_type IS DISTINCT FROM 'la'
                                OR a.country IS DISTINCT FROM 'England')""").fetchall()
     assert bad == []

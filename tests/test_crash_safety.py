@@ -19,7 +19,8 @@ def _digest(p):
 
 
 def test_sigkill_during_build_keeps_previous_warehouse(mirror, tmp_path):
-    env = {"ATLAS_MIRROR": str(mirror), "ATLAS_RAW": str(tmp_path / "raw"), "ATLAS_WAREHOUSE": str(tmp_path / "atlas.duckdb")}
+    env = {"ATLAS_MIRROR": str(mirror), "ATLAS_RAW": str(tmp_path / "raw"),
+           "ATLAS_WAREHOUSE": str(tmp_path / "atlas.duckdb")}
     r = run_atlas(["build"], env)
     assert r.returncode == 0, r.stderr
     wh = tmp_path / "atlas.duckdb"
@@ -45,7 +46,8 @@ def test_sigkill_during_build_keeps_previous_warehouse(mirror, tmp_path):
         else:  # the build finished before the kill: the new warehouse must be complete
             before = _digest(wh)
         con = duckdb.connect(str(wh), read_only=True)
-        assert con.execute("SELECT count(*) FROM indicator_values WHERE measure_id='cla_starts_u1'").fetchone()[0] == n_rows
+        assert con.execute("SELECT count(*) FROM indicator_values WHERE measure_id='cla_starts_u1'"
+                           ).fetchone()[0] == n_rows
         con.close()
     assert killed_mid_build >= 2
     # the next build cleans up the dead builds' temporary files and succeeds

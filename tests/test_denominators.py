@@ -173,7 +173,8 @@ def test_dfe_population_0_17_vintage_as_documented(mirror):
     m24 = pd.read_csv(mirror / "births" / "mye24tablesew.csv", dtype=str).set_index("Code")
     d24 = dfe_year(2024)
     assert len(d24) == 153 and (m24.loc[d24.index, ages].astype(int).sum(axis=1) == d24).all()
-    m23 = pd.read_excel(mirror / "births" / "mye23tablesew.xlsx", sheet_name="MYE2 - Persons", header=7).set_index("Code")
+    m23 = pd.read_excel(mirror / "births" / "mye23tablesew.xlsx", sheet_name="MYE2 - Persons",
+                        header=7).set_index("Code")
     d23 = dfe_year(2023)
     first = m23.loc[d23.index, ages].astype(int).sum(axis=1)
     assert (first != d23).sum() >= 150

@@ -27,14 +27,16 @@ def headings(text: str) -> set[str]:
 
 
 def test_index_parser_reads_rows_and_rejects_duplicates():
-    text = "x\n## Table index\n| table | columns |\n|---|---|\n| `a` | `x`, `y` |\n| `b` | `z` |\n## Next\n| `c` | `q` |\n"
+    text = ("x\n## Table index\n| table | columns |\n|---|---|\n| `a` | `x`, `y` |\n| `b` | `z` |\n"
+            "## Next\n| `c` | `q` |\n")
     assert index(text) == {"a": ["x", "y"], "b": ["z"]}
     assert headings("## `areas`\n### `cla_starts_u1` — children\n## Statistics\n") == {"areas", "cla_starts_u1"}
 
 
 def test_table_index_matches_the_built_warehouse(con):
     documented = index(DOC.read_text(encoding="utf-8"))
-    rows = con.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_name NOT LIKE 'stg_%' "
+    rows = con.execute("SELECT table_name, column_name FROM information_schema.columns "
+                       "WHERE table_name NOT LIKE 'stg_%' "
                        "ORDER BY table_name, ordinal_position").fetchall()
     built: dict[str, list[str]] = {}
     for t, c in rows:
@@ -73,8 +75,8 @@ def _ignored(path: str) -> bool:
 
 def stale_paths(text: str) -> list[str]:
     """Paths of the project named in `text` that do not exist: files and folders, and `module.name` references
-    (e.g. pages/_lib/data.area_with_neighbours) whose module (or a module of that package) does not define the name. Placeholders (<name>, *)
-    and run-time paths that git ignores are not checked."""
+    (e.g. pages/_lib/data.area_with_neighbours) whose module (or a module of that package) does not define the name.
+    Placeholders (<name>, *) and run-time paths that git ignores are not checked."""
     out = []
     for p in dict.fromkeys(PATH_RE.findall(text)):
         if "<" in p or "*" in p or (ROOT / p).exists() or _ignored(p):

@@ -42,7 +42,8 @@ def test_carried_forward_only_to_codes_without_their_own_value():
 def test_rate_with_status_keeps_reasons_and_never_invents_a_value():
     counts = pd.DataFrame({"value": [5.0, np.nan, 3.0, 2.0], "status": ["ok", "suppressed", "ok", "ok"],
                            "note": [None, "c: small", "n", None]})
-    r = D.rate_with_status(counts, [1000, 1000, None, 400], 10000, den_status=["ok", None, None, "denominator_fallback"],
+    r = D.rate_with_status(counts, [1000, 1000, None, 400], 10000,
+                           den_status=["ok", None, None, "denominator_fallback"],
                            den_note=[None, None, None, "fallback births"], missing_note="no denominator")
     assert r["value"].tolist()[0] == 50.0 and np.isnan(r["value"].iloc[1]) and np.isnan(r["value"].iloc[2])
     assert r["value"].iloc[3] == 50.0
@@ -74,5 +75,6 @@ def test_build_check_names_the_measure_area_and_year_of_a_wrong_rate():
                        "year": [2020, 2021, 2020], "value": [50.0, 51.0, 7.0], "numerator": [5.0, 5.0, np.nan],
                        "denominator": [1000.0, 1000.0, np.nan]})
     D.check_rates(iv.iloc[[0, 2]], measures)
-    with pytest.raises(ValidationError, match=r"r E06000002 2021: value 51 is not numerator / denominator x multiplier"):
+    with pytest.raises(ValidationError,
+                       match=r"r E06000002 2021: value 51 is not numerator / denominator x multiplier"):
         D.check_rates(iv, measures)

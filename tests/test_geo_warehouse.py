@@ -19,7 +19,8 @@ EXPECTED_ENGLAND = {"la_england_2018": 152, "la_england_2018_pre2013codes": 152,
 
 def _layers(con):
     out = {}
-    for lid, n, nbytes, text in con.execute("SELECT layer_id, n_features, bytes, geojson FROM boundary_layers").fetchall():
+    for lid, n, nbytes, text in con.execute(
+            "SELECT layer_id, n_features, bytes, geojson FROM boundary_layers").fetchall():
         fc = json.loads(text)
         out[lid] = (n, nbytes, fc, np.array([shape(f["geometry"]) for f in fc["features"]], dtype=object))
     return out
@@ -84,7 +85,8 @@ def test_la_geo_one_row_per_la_with_plausible_positions(con):
     assert g["area_code"].is_unique and g[["rep_lon", "rep_lat", "bng_n", "region_code"]].notna().all().all()
     assert ((g["north_south_km"] - g["bng_n"] / 1000).abs() < 0.001).all()
     by = g.set_index("area_code")
-    assert by.at["E06000057", "north_south_km"] > 550 > by.at["E06000052", "north_south_km"]  # Northumberland > Cornwall
+    # Northumberland > Cornwall
+    assert by.at["E06000057", "north_south_km"] > 550 > by.at["E06000052", "north_south_km"]
     assert by.at["E09000001", "point_source"].startswith("ons_lat_long")
     # each representative point lies inside (or within 1 km of) its own polygon in the newest layer that has it
     layers = _layers(con)

@@ -1,4 +1,5 @@
-"""Integration: the care, children-in-need, deprivation and Wales measures on the real mirror, checked against the publishers' figures."""
+"""Integration: the care, children-in-need, deprivation and Wales measures on the real mirror, checked against the
+publishers' figures."""
 from __future__ import annotations
 
 import pandas as pd
@@ -80,7 +81,8 @@ def test_legal_status_shares(con):
     ico = dict(con.execute("SELECT year, value FROM indicator_values WHERE measure_id='cla_starts_ico' "
                            "AND area_code='E92000001' AND year BETWEEN 2018 AND 2020").fetchall())
     assert ico == {2018: 10730, 2019: 10770, 2020: 11020}
-    r = con.execute("SELECT value, numerator, denominator FROM indicator_values WHERE measure_id='cla_starts_ico_share' "
+    r = con.execute("SELECT value, numerator, denominator FROM indicator_values "
+                    "WHERE measure_id='cla_starts_ico_share' "
                     "AND area_code='E92000001' AND year=2018").fetchone()
     assert (r[1], r[2]) == (10730, 32190) and r[0] == pytest.approx(100 * 10730 / 32190)
     # every share with a value has numerator <= denominator, and suppressed numerators stay missing
@@ -88,14 +90,17 @@ def test_legal_status_shares(con):
                       "(numerator > denominator OR (status='suppressed' AND value IS NOT NULL))").fetchone()[0]
     assert bad == 0
     # Yorkshire and The Humber is present in the SFR years too (region letter C)
-    assert con.execute("SELECT count(*) FROM indicator_values WHERE measure_id='cla_starts_s20' AND area_code='E12000003'"
+    assert con.execute("SELECT count(*) FROM indicator_values WHERE measure_id='cla_starts_s20'"
+                       " AND area_code='E12000003'"
                        " AND year BETWEEN 2011 AND 2017").fetchone()[0] == 7
 
 
 @pytest.mark.real_data("England CLA rates per 10,000 children as published by DfE")
 def test_cla_rate_per_10k(con):
-    r = dict(con.execute("SELECT measure_id, round(value) FROM indicator_values WHERE area_code='E92000001' AND year=2025 "
-                         "AND measure_id IN ('cla_starts_rate_10k_children', 'cla_31mar_rate_10k_children')").fetchall())
+    r = dict(con.execute("SELECT measure_id, round(value) FROM indicator_values "
+                         "WHERE area_code='E92000001' AND year=2025 "
+                         "AND measure_id IN ('cla_starts_rate_10k_children', 'cla_31mar_rate_10k_children')"
+                         ).fetchall())
     assert r == {"cla_starts_rate_10k_children": 26, "cla_31mar_rate_10k_children": 67}
 
 
@@ -107,10 +112,11 @@ def test_imd2025_upper_tier_ranks(con):
     core = con.execute("SELECT count(*), max(value) FROM indicator_values v JOIN areas a USING (area_code) WHERE "
                        "measure_id='imd2025_rank' AND note NOT LIKE '%recoded%'").fetchone()
     assert core == (153, 153)
-    dec = dict(con.execute("SELECT value, count(*) FROM indicator_values WHERE measure_id='imd2025_decile' AND note NOT "
-                           "LIKE '%recoded%' GROUP BY 1").fetchall())
+    dec = dict(con.execute("SELECT value, count(*) FROM indicator_values WHERE measure_id='imd2025_decile' "
+                           "AND note NOT LIKE '%recoded%' GROUP BY 1").fetchall())
     assert sorted(dec) == list(range(1, 11)) and set(dec.values()) <= {15, 16}
-    d19 = dict(con.execute("SELECT area_code, value FROM indicator_values WHERE measure_id='imd2019_decile'").fetchall())
+    d19 = dict(con.execute("SELECT area_code, value FROM indicator_values "
+                           "WHERE measure_id='imd2019_decile'").fetchall())
     assert d19["E06000009"] == 1 and d19["E08000011"] == 1  # Blackpool, Knowsley
     # never on one scale with Wales
     assert con.execute("SELECT count(*) FROM indicator_values WHERE measure_id LIKE 'imd20%' AND area_code LIKE 'W%'"
@@ -136,13 +142,15 @@ def test_upper_tier_weighting_reproduces_file11_2019(mirror):
     lk = pd.read_csv(mirror / "births/ltla22_to_utla22_lookup_england_wales.csv", encoding="utf-8-sig")
     lk = lk.rename(columns={"LTLA22CD": "lad_code", "UTLA22CD": "utla_code"})[["lad_code", "utla_code"]]
     counties = lk[lk["utla_code"].str.startswith("E10")]
-    counties = counties[counties.groupby("utla_code")["lad_code"].transform(lambda s: s.isin(set(lad["lad_code"])).all())]
+    counties = counties[counties.groupby("utla_code")["lad_code"]
+                        .transform(lambda s: s.isin(set(lad["lad_code"])).all())]
     got = weighted_upper_tier(lad[lad["lad_code"].isin(counties["lad_code"])], counties, w,
                               {"imd": "population", "idaci": "pop_0_15"}).set_index("utla_code")
     f11 = {}
     for sheet, col in (("IMD", "IMD - Average score"), ("IDACI", "IDACI - Average score")):
-        s = pd.read_excel(mirror / "deprivation/File_11_-_IoD2019_Local_Authority_District_Summaries__upper-tier__.xlsx",
-                          sheet_name=sheet)
+        s = pd.read_excel(
+            mirror / "deprivation/File_11_-_IoD2019_Local_Authority_District_Summaries__upper-tier__.xlsx",
+            sheet_name=sheet)
         s.columns = [c.strip() for c in s.columns]
         f11[sheet] = s.set_index("Upper Tier Local Authority District code (2019)")[col]
     assert len(got) >= 20
@@ -201,8 +209,8 @@ def test_nfjo_newborn_figures_with_citations(con):
     sec = con.execute("SELECT count(*) FROM indicator_values WHERE measure_id LIKE 'nfjo_newborns_2021%' AND note NOT "
                       "LIKE 'SECONDARY SUMMARY%'").fetchone()[0]
     assert sec == 0
-    mixed = con.execute("SELECT count(*) FROM indicator_values WHERE measure_id LIKE 'nfjo_%u7d%' AND area_code LIKE 'W%'"
-                        ).fetchone()[0]
+    mixed = con.execute("SELECT count(*) FROM indicator_values WHERE measure_id LIKE 'nfjo_%u7d%'"
+                        " AND area_code LIKE 'W%'").fetchone()[0]
     assert mixed == 0
     lb = con.execute("SELECT note FROM indicator_values WHERE measure_id='nfjo_newborns_s31_u7d_rate_overall' AND "
                      "area_code='E12000002'").fetchone()[0]

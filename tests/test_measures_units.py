@@ -1,4 +1,5 @@
-"""Unit tests for the parsers and marts of the care, children-in-need, deprivation and Wales measures on small hand-written fixtures (official layouts, made-up numbers)."""
+"""Unit tests for the parsers and marts of the care, children-in-need, deprivation and Wales measures on small
+hand-written fixtures (official layouts, made-up numbers)."""
 from __future__ import annotations
 
 import shutil
@@ -162,7 +163,8 @@ def test_cin_c3_fixture_and_symbols(tmp_path):
     assert set(df["area_code"]) == {"E92000001", "E12000001", "E08000037", "E06000057"}  # Inner London dropped
     g = df[(df["area_code"] == "E08000037")].set_index("variable")
     assert g.at["Domestic_Abuse_person", "status"] == "suppressed" and pd.isna(g.at["Domestic_Abuse_person", "value"])
-    assert g.at["Alcohol_Misuse_parent", "status"] == "not_available" and "low reliability" in g.at["Alcohol_Misuse_parent", "note"]
+    assert (g.at["Alcohol_Misuse_parent", "status"] == "not_available"
+            and "low reliability" in g.at["Alcohol_Misuse_parent", "note"])
     assert g.at["Domestic_Abuse_parent", "value"] == 12
 
 

@@ -197,7 +197,8 @@ def test_batch_trends_match_statsmodels():
     for gi in range(25):
         yrs = np.arange(2011 + gi % 5, 2026)
         n = rng.uniform(2000, 20000, len(yrs))
-        mu = n * 0.008 * (0.9 + 0.01 * gi) ** (yrs - 2011) * rng.gamma(5 if gi % 2 else 1000, 1 / (5 if gi % 2 else 1000), len(yrs))
+        mu = n * 0.008 * (0.9 + 0.01 * gi) ** (yrs - 2011) * rng.gamma(5 if gi % 2 else 1000,
+                                                                        1 / (5 if gi % 2 else 1000), len(yrs))
         for y_, n_, c in zip(yrs, n, rng.poisson(mu)):
             rows.append((f"G{gi}", y_, c, n_))
     df = pd.DataFrame(rows, columns=["g", "year", "count", "denom"])
@@ -205,7 +206,8 @@ def test_batch_trends_match_statsmodels():
     for gid, sub in df.groupby("g"):
         ref = S.poisson_trend(sub["year"], sub["count"], sub["denom"])
         for k in ("rate_ratio_per_year", "rr_lower", "rr_upper", "p_value", "dispersion"):
-            assert batch.at[gid, k] == pytest.approx(ref[k], rel=1e-4, abs=1e-12), (gid, k)  # statsmodels IRLS tolerance
+            # statsmodels IRLS tolerance
+            assert batch.at[gid, k] == pytest.approx(ref[k], rel=1e-4, abs=1e-12), (gid, k)
     # an all-zero series is not tested
     z = S.poisson_trends_batch(["a"] * 4, [1, 2, 3, 4], [0, 0, 0, 0], [10, 10, 10, 10])
     assert np.isnan(z["p_value"].iloc[0])

@@ -29,13 +29,15 @@ def test_every_la_rate_has_ci_and_significance(con):
                                            AND value <= upper_95 + 1e-9 AND upper_95 <= upper_998))
         FROM indicator_values v JOIN areas a USING (area_code) JOIN measures m USING (measure_id)
         WHERE a.area_type = 'la' AND a.country = 'England' AND m.value_type = 'rate'
-          AND v.status IN ('ok', 'denominator_fallback') AND v.numerator IS NOT NULL AND v.denominator > 0""").fetchone()
+          AND v.status IN ('ok', 'denominator_fallback') AND v.numerator IS NOT NULL AND v.denominator > 0"""
+    ).fetchone()
     assert n > 2000 and bad_ci == 0 and bad_sig == 0 and bad_order == 0
     # non-rates have no CI and NULL flags; England is never compared with itself
     assert con.execute("SELECT count(*) FROM indicator_values WHERE measure_id IN ('live_births','imd2019_score', "
                        "'idaci2019_score') AND (lower_95 IS NOT NULL OR sig_england_95 IS NOT NULL)").fetchone()[0] == 0
-    assert set(r[0] for r in con.execute("SELECT DISTINCT sig_england_95 FROM indicator_values "
-                                         "WHERE area_code='E92000001' AND measure_id='cla_starts_u1_rate'").fetchall()) \
+    assert set(r[0] for r in con.execute(
+        "SELECT DISTINCT sig_england_95 FROM indicator_values "
+        "WHERE area_code='E92000001' AND measure_id='cla_starts_u1_rate'").fetchall()) \
         == {"not_compared"}
 
 
@@ -45,7 +47,8 @@ def test_significance_consistent_with_england_value(con):
         JOIN indicator_values e ON e.measure_id = v.measure_id AND e.year = v.year AND e.area_code = 'E92000001'
         WHERE v.measure_id = 'cla_starts_u1_rate' AND ((v.sig_england_998 = 'higher' AND v.lower_998 <= e.value)
            OR (v.sig_england_998 = 'lower' AND v.upper_998 >= e.value)
-           OR (v.sig_england_998 = 'similar' AND NOT (v.lower_998 <= e.value AND e.value <= v.upper_998)))""").fetchone()
+           OR (v.sig_england_998 = 'similar' AND NOT (v.lower_998 <= e.value AND e.value <= v.upper_998)))"""
+    ).fetchone()
     assert bad[0] == 0
     n_high = con.execute("SELECT count(*) FROM indicator_values WHERE measure_id='cla_starts_u1_rate' "
                          "AND sig_england_998='higher'").fetchone()[0]
@@ -56,7 +59,8 @@ def test_funnels(con):
     pts = con.execute("SELECT count(*), count(DISTINCT year) FROM funnel_points "
                       "WHERE measure_id='cla_starts_u1_rate'").fetchone()
     assert pts[0] > (2000 if FULL else 400) and pts[1] == 15
-    assert con.execute("SELECT count(*) FROM funnel_points WHERE flag_95 IS NULL OR flag_od_998 IS NULL").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM funnel_points WHERE flag_95 IS NULL OR flag_od_998 IS NULL"
+                       ).fetchone()[0] == 0
     # over-dispersion widens the limits, so fewer LAs fall outside them
     out, out_od = con.execute("SELECT count(*) FILTER (WHERE flag_998 <> 'similar'), "
                               "count(*) FILTER (WHERE flag_od_998 <> 'similar') FROM funnel_points").fetchone()

@@ -47,7 +47,8 @@ def test_valid_extract_rates_and_cis_by_hand(con, userdir, warehouse):
     assert v.at["E08000011", "lower_95"] == pytest.approx(4.79 / 2000 * 10000, abs=0.025)
     assert v.at["E08000011", "upper_95"] == pytest.approx(18.39 / 2000 * 10000, abs=0.025)
     # no denominator given: live births of 2019 (alignment rule) from the warehouse
-    births = con.execute("SELECT denominator FROM births_denominators WHERE area_code='E06000002' AND year=2020").fetchone()[0]
+    births = con.execute("SELECT denominator FROM births_denominators WHERE area_code='E06000002' AND year=2020"
+                         ).fetchone()[0]
     assert v.at["E06000002", "denominator"] == births
     assert v.at["E06000002", "value"] == pytest.approx(25 / births * 10000)
     # Hartlepool 3 is suppressed (1-4); the region total is given, so one more NE LA is suppressed too
@@ -72,7 +73,8 @@ def test_disclosure_no_small_or_back_calculable_cells(con, userdir, warehouse):
     original = pd.read_csv(FIXTURES / "user/valid_extract.csv").set_index("area_code")["numerator"]
     checked = 0
     for r in v[v["area_code"].map(areas["area_type"]) == "region"].itertuples():
-        members = v[(v["area_code"].map(areas["region_code"]) == r.area_code) & (v["area_code"].map(areas["area_type"]) == "la")]
+        members = v[(v["area_code"].map(areas["region_code"]) == r.area_code)
+                    & (v["area_code"].map(areas["area_type"]) == "la")]
         hidden = members[members["numerator"].isna()]
         assert len(hidden) != 1
         residual = r.numerator - members["numerator"].sum()
@@ -97,15 +99,19 @@ INVALID = {
     "wrong vintage": ((HDR + "E06000058,2015,newborn_s31,5,100\n").encode(), ("area_code", "not in force")),
     "negative count": ((HDR + "E06000009,2020,newborn_s31,-5,100\n").encode(), ("numerator", "negative")),
     "text in counts": ((HDR + "E06000009,2020,newborn_s31,five,100\n").encode(), ("numerator", "not a whole number")),
-    "duplicates": ((HDR + "E06000009,2020,newborn_s31,5,100\nE06000009,2020,newborn_s31,6,100\n").encode(), ("area_code", "duplicate of row 2")),
-    "missing column": (b"area_code,year,measure\nE06000009,2020,newborn_s31\n", ("numerator", "missing required column")),
+    "duplicates": ((HDR + "E06000009,2020,newborn_s31,5,100\nE06000009,2020,newborn_s31,6,100\n").encode(),
+                   ("area_code", "duplicate of row 2")),
+    "missing column": (b"area_code,year,measure\nE06000009,2020,newborn_s31\n",
+                       ("numerator", "missing required column")),
     "wrong encoding": ((HDR + "E06000009,2020,newborn_s31,5,100\n").encode("utf-16"), (None, "UTF-16")),
-    "numerator > denominator": ((HDR + "E06000009,2020,newborn_s31,500,100\n").encode(), ("numerator", "greater than the denominator")),
+    "numerator > denominator": ((HDR + "E06000009,2020,newborn_s31,500,100\n").encode(),
+                                ("numerator", "greater than the denominator")),
     "empty file": (b"", (None, "empty")),
     "header only": (HDR.encode(), (None, "no data rows")),
     "bad year": ((HDR + "E06000009,1890,newborn_s31,5,100\n").encode(), ("year", "outside")),
     "official id clash": ((HDR + "E06000009,2020,cla_starts_u1,5,100\n").encode(), ("measure", "official measure")),
-    "bad measure id": ((HDR + "E06000009,2020,Robert'); DROP TABLE areas;--,5,100\n").encode(), ("measure", "lower-case")),
+    "bad measure id": ((HDR + "E06000009,2020,Robert'); DROP TABLE areas;--,5,100\n").encode(),
+                       ("measure", "lower-case")),
 }
 
 

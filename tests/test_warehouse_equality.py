@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-SPEC = importlib.util.spec_from_file_location("warehouse_equality",
-                                              Path(__file__).resolve().parent.parent / "benchmarks/warehouse_equality.py")
+SPEC = importlib.util.spec_from_file_location(
+    "warehouse_equality", Path(__file__).resolve().parent.parent / "benchmarks/warehouse_equality.py")
 eq = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(eq)
 

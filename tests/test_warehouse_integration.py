@@ -40,8 +40,8 @@ def test_blackpool_imd_rank_1(con):
     assert con.execute("SELECT value FROM indicator_values WHERE measure_id='imd2019_rank' AND area_code='E06000009'"
                        ).fetchone()[0] == 1
     # Slough's code is truncated in the mirror's IMD sheet; the explicit correction restores it
-    assert con.execute("SELECT count(*) FROM indicator_values WHERE measure_id='imd2019_score' AND area_code='E06000039'"
-                       ).fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM indicator_values WHERE measure_id='imd2019_score'"
+                       " AND area_code='E06000039'").fetchone()[0] == 1
 
 
 def test_every_current_la_appears(con, mirror):
@@ -50,8 +50,8 @@ def test_every_current_la_appears(con, mirror):
         current = {r["UTLA23CD"] for r in csv.DictReader(fh) if r["UTLA23CD"].startswith("E")}
     assert len(current) == 153
     for m in ("cla_starts_u1", "cla_starts_u1_rate"):
-        have = {r[0] for r in con.execute("SELECT DISTINCT area_code FROM indicator_values WHERE measure_id=? AND year=2025",
-                                          [m]).fetchall()}
+        have = {r[0] for r in con.execute("SELECT DISTINCT area_code FROM indicator_values "
+                                          "WHERE measure_id=? AND year=2025", [m]).fetchall()}
         assert current <= have, (m, current - have)
     for m in ("imd2019_score", "imd2019_rank"):
         have = {r[0] for r in con.execute("SELECT area_code FROM indicator_values WHERE measure_id=?", [m]).fetchall()}
@@ -65,7 +65,8 @@ def test_no_two_values_per_measure_area_year(con):
 
 
 def test_la_counts_per_year(con):
-    # English LAs in force each year: 152 to 2019/20 ... 153 from 2023/24 (SFR years lack Isles of Scilly rows -> not_available)
+    # English LAs in force each year: 152 to 2019/20 ... 153 from 2023/24
+    # (SFR years lack Isles of Scilly rows -> not_available)
     got = dict(con.execute("SELECT year, count(*) FROM indicator_values v JOIN areas a USING (area_code) "
                            "WHERE measure_id='cla_starts_u1' AND a.area_type='la' GROUP BY 1").fetchall())
     assert got[2011] == 152 and got[2019] == 152 and got[2020] == 151 and got[2022] == 152 and got[2024] == 153
@@ -93,7 +94,8 @@ def test_rates_and_alignment(con):
 
 
 def test_suppressed_stay_suppressed(con):
-    rows = con.execute("SELECT count(*) FROM indicator_values WHERE status='suppressed' AND value IS NOT NULL").fetchone()[0]
+    rows = con.execute("SELECT count(*) FROM indicator_values WHERE status='suppressed' AND value IS NOT NULL"
+                       ).fetchone()[0]
     assert rows == 0
     n = con.execute("SELECT count(*) FROM indicator_values WHERE measure_id='cla_starts_u1' AND status='suppressed'"
                     ).fetchone()[0]
@@ -117,6 +119,7 @@ def test_measures_and_sources(con):
 
 def test_all_nine_regions_every_year(con):
     # regression: the SFR region letter C (Yorkshire and The Humber) was once dropped for 2011-2017
-    got = dict(con.execute("SELECT year, count(DISTINCT area_code) FROM indicator_values WHERE measure_id='cla_starts_u1' "
+    got = dict(con.execute("SELECT year, count(DISTINCT area_code) FROM indicator_values "
+                           "WHERE measure_id='cla_starts_u1' "
                            "AND area_code LIKE 'E12%' AND status='ok' GROUP BY 1").fetchall())
     assert got == {y: 9 for y in range(2011, 2026)}

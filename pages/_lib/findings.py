@@ -225,7 +225,8 @@ def _flag(f) -> str:
 def scatter_table(sd: pd.DataFrame, meta: dict) -> pd.DataFrame:
     d = fmt.decimals(meta)
     cols = {"area_name": "Area", "area_code": "Code", "region_name": "Region",
-            "value": f"Value ({meta.get('unit', '')})", "numerator": "Count", "births": "Live births", "north_south_km": "km north", "imd_score": "IMD 2019 score"}
+            "value": f"Value ({meta.get('unit', '')})", "numerator": "Count", "births": "Live births",
+            "north_south_km": "km north", "imd_score": "IMD 2019 score"}
     t = sd[[c for c in cols if c in sd]]
     return fmt.frame(t, {"value": d, "numerator": 0, "births": 0, "north_south_km": 0, "imd_score": 1}).rename(
         columns=cols)

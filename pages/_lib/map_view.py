@@ -35,7 +35,8 @@ def england_value(mid: str, year: int):
 
 def layer(df: pd.DataFrame, year: int, level: str):
     """The boundary layer for the year: England and Wales where Welsh areas have a value, else England."""
-    countries = tuple(sorted(set(df.loc[df["value"].notna(), "country"].dropna()))) or ("England",) if level == "la" else ()
+    countries = (tuple(sorted(set(df.loc[df["value"].notna(), "country"].dropna()))) or ("England",)
+                 if level == "la" else ())
     return data.layer_for(year, level, countries)
 
 

@@ -21,7 +21,8 @@ def _hover_frame(df: pd.DataFrame) -> pd.DataFrame:
     from .data import STATUS_LABELS
     d = df.copy()
     d["value_txt"] = [fmt(v) for v in d["value"]]
-    d["ci_txt"] = [_ci_text(a, b) for a, b in zip(d.get("lower_95", [None] * len(d)), d.get("upper_95", [None] * len(d)))]
+    d["ci_txt"] = [_ci_text(a, b)
+                   for a, b in zip(d.get("lower_95", [None] * len(d)), d.get("upper_95", [None] * len(d)))]
     d["count_txt"] = [fmt(v) for v in d["numerator"]] if "numerator" in d else "–"
     d["status_txt"] = d["status"].map(STATUS_LABELS).fillna(d["status"])
     if "note" in d:  # user data: withheld by the atlas's disclosure control, not by a publisher

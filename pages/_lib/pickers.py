@@ -152,6 +152,7 @@ def measure_and_year(ps, ids: list[str], measure_box, year_box, **year_kw) -> tu
                     container=measure_box, what="measure")
     meta = data.measure(mid)
     years = data.measure_years(mid)
-    year = ps.choice("year", "Year", years, years[-1] if years else None, format_func=lambda y: data.period_label(mid, y),
+    year = ps.choice("year", "Year", years, years[-1] if years else None,
+                     format_func=lambda y: data.period_label(mid, y),
                      shared="year", container=year_box, what="year", **year_kw)
     return mid, meta, year

@@ -99,7 +99,8 @@ def spine(rows: pd.DataFrame) -> go.Figure:
                                      hovertemplate=f"This area {fmt(r.value)} (LA range {fmt(r.lo)} to "
                                                    f"{fmt(r.hi)})<extra></extra>"))
     fig.update_layout(barmode="overlay", height=90 + 45 * len(ys), margin=dict(l=10, r=10, t=10, b=10),
-                      xaxis=dict(range=[-0.02, 1.1], showticklabels=False, title="lowest LA ← range of English LAs → highest LA"),
+                      xaxis=dict(range=[-0.02, 1.1], showticklabels=False,
+                                 title="lowest LA ← range of English LAs → highest LA"),
                       yaxis=dict(autorange="reversed"))
     return fig
 

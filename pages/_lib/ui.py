@@ -197,7 +197,8 @@ def dispersion_notice(d: pd.DataFrame) -> None:
 def print_css() -> None:
     st.markdown("""<style>
     @media print {
-      [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], .stDeployButton { display: none !important; }
+      [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], """
+    """.stDeployButton { display: none !important; }
       .block-container { padding-top: 0 !important; max-width: 100% !important; }
       details { display: block; }
     }

@@ -80,7 +80,8 @@ def imd2019(ctx: BuildContext) -> pd.DataFrame:
     if len(unknown):
         r = unknown.iloc[0]
         raise SourceError("iod2019_file11", ctx.rel("iod2019_file11"), "unknown upper-tier LA code",
-                          column="Upper Tier Local Authority District code (2019)", row=int(r["line"]), value=r["area_code"])
+                          column="Upper Tier Local Authority District code (2019)", row=int(r["line"]),
+                          value=r["area_code"])
     imd["note"] = None
     succ = ctx.df("SELECT * FROM area_successors")
     fwd = []

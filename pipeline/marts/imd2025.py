@@ -108,15 +108,16 @@ def build(ctx: BuildContext) -> None:
     try:
         ut = weighted_upper_tier(lad, lookup, w, {c: wc for c, (_, wc) in SCORES.items()})
     except KeyError as exc:
-        raise SourceError("iod2025_file10_v2", ctx.rel("iod2025_file10_v2"), exc.args[0], column="ltla24_code") from None
+        raise SourceError("iod2025_file10_v2", ctx.rel("iod2025_file10_v2"), exc.args[0],
+                          column="ltla24_code") from None
     ut = ut[ut["utla_code"].str.startswith("E")].reset_index(drop=True)
     ut["imd_rank"] = rank_desc(ut["imd_score"])
     n = len(ut)
     ut["imd_decile"] = decile_of_rank(ut["imd_rank"], n)
     ut = ut.rename(columns={"utla_code": "area_code"})
     ut["note"] = np.where(ut["n_districts"] > 1,
-                          ut["n_districts"].map(lambda k: f"population-weighted mean of {k} districts (mid-{WEIGHT_YEAR} "
-                                                          f"weights)"), None)
+                          ut["n_districts"].map(lambda k: f"population-weighted mean of {k} districts "
+                                                          f"(mid-{WEIGHT_YEAR} weights)"), None)
     succ = ctx.df("SELECT * FROM area_successors")
     ut = _forward(ut, succ, "IoD2025")
     known = set(ctx.df("SELECT area_code FROM areas")["area_code"])
@@ -134,7 +135,8 @@ def build(ctx: BuildContext) -> None:
                            value=ut["imd_rank"], status="ok", note=rank_note, source_id="iod2025_file10_v2"))
     frames.append(iv_frame(measure_id="imd2025_decile", area_code=ut["area_code"], year=2025, period_label="IoD2025",
                            value=ut["imd_decile"], status="ok",
-                           note=ut["note"].map(lambda x: f"decile of {n} upper-tier LAs" + (f"; {x}" if isinstance(x, str) else "")),
+                           note=ut["note"].map(lambda x: f"decile of {n} upper-tier LAs"
+                                               + (f"; {x}" if isinstance(x, str) else "")),
                            source_id="iod2025_file10_v2"))
     # IoD2019 deciles from MHCLG's own File 11 ranks (151 upper-tier LAs, 2019 geography), carried forward
     i19 = ctx.df("SELECT area_code, imd2019_rank FROM stg_imd2019_utla")

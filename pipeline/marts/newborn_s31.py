@@ -53,7 +53,8 @@ def _rule(source: str, measure: str):
 
 def build(ctx: BuildContext) -> None:
     st = ctx.df("SELECT * FROM stg_nfjo_reference ORDER BY line")
-    areas = ctx.df("SELECT area_code, area_name, area_type FROM areas WHERE area_type IN ('england', 'region', 'country')")
+    areas = ctx.df("SELECT area_code, area_name, area_type FROM areas "
+                   "WHERE area_type IN ('england', 'region', 'country')")
     by_name = dict(zip(areas["area_name"], areas["area_code"]))  # England, the 9 regions, Wales (not LAs)
     rows = []
     for r in st.itertuples(index=False):

@@ -119,7 +119,8 @@ def mbu_measures(ctx: BuildContext) -> list[pd.DataFrame]:
                 if len(js):
                     nts.append("2SFCA; units within {} km: {}".format(r_km, "; ".join(
                         f"{_unit_label(u.iloc[j])}: "
-                        + (f"{beds[j]:.0f} beds" if beds_stated[j] == beds_stated[j] else "beds not stated, not counted")
+                        + (f"{beds[j]:.0f} beds" if beds_stated[j] == beds_stated[j]
+                           else "beds not stated, not counted")
                         + f", catchment {pop_j[j]:,.0f} births"
                         for j in js)))
                 else:

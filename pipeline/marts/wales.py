@@ -46,7 +46,8 @@ def build(ctx: BuildContext) -> None:
             rows.append(dict(base, value=r.boys_u1 + r.girls_u1, status="ok",
                              note=f"boys {r.boys_u1:.0f} + girls {r.girls_u1:.0f}, each rounded to the nearest 5"))
         else:
-            bad = [(s, n, w) for s, n, w in [(r.boys_status, r.boys_note, "boys"), (r.girls_status, r.girls_note, "girls")]
+            bad = [(s, n, w)
+                   for s, n, w in [(r.boys_status, r.boys_note, "boys"), (r.girls_status, r.girls_note, "girls")]
                    if s != "ok"]
             status = "suppressed" if any(s == "suppressed" for s, _, _ in bad) else bad[0][0]
             rows.append(dict(base, status=status, note=join_notes(*[f"{w} under 1: {n}" for _, n, w in bad])))

@@ -43,7 +43,8 @@ def _nomis(ctx: BuildContext) -> pd.DataFrame:
     years = pd.to_numeric(df["DATE"], errors="coerce")
     if years.isna().any():
         i = years.isna().idxmax()
-        raise SourceError(sid, rel, "DATE is not a year", column="DATE", row=int(df.at[i, "_line"]), value=df.at[i, "DATE"])
+        raise SourceError(sid, rel, "DATE is not a year", column="DATE", row=int(df.at[i, "_line"]),
+                          value=df.at[i, "DATE"])
     out = pd.DataFrame({"code": df["GEOGRAPHY_CODE"].astype(str).str.strip(), "year": years.astype(int),
                         "births": p["value"], "source_id": sid, "line": df["_line"]})
     return out
@@ -157,7 +158,8 @@ def load(ctx: BuildContext) -> None:
     dup = nomis.duplicated(["code", "year"], keep=False)
     if dup.any():
         r = nomis[dup].iloc[1]
-        raise SourceError("nomis_births_utla", ctx.rel("nomis_births_utla"), f"duplicate row for {r['code']} {r['year']}",
+        raise SourceError("nomis_births_utla", ctx.rel("nomis_births_utla"),
+                          f"duplicate row for {r['code']} {r['year']}",
                           column="GEOGRAPHY_CODE", row=int(r["line"]))
     # cross-check: where both publish 2022, the figures must agree
     both = nomis[nomis["year"] == 2022].merge(s22, on="code", suffixes=("", "_s"))

@@ -188,7 +188,8 @@ def parse_counts(df: pd.DataFrame, column: str, source_id: str, rel: str, symbol
             v = float(s.replace(",", ""))
         else:
             raise SourceError(source_id, rel, f"not a number and not a known suppression symbol "
-                                              f"(known: {', '.join(sorted(symbols))})", column=column, row=line, value=s)
+                                              f"(known: {', '.join(sorted(symbols))})",
+                              column=column, row=line, value=s)
         if integer and v != int(v):
             raise SourceError(source_id, rel, "count is not a whole number", column=column, row=line, value=s or raw)
         if v < 0 and not allow_negative:

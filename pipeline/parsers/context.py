@@ -69,7 +69,8 @@ def parse_lait(ctx: BuildContext) -> pd.DataFrame:
         r = bad.iloc[0]
         raise SourceError(LAIT, rel, "not a number and not '-' (no figure)", column="Values", row=int(r["_row"]),
                           value=r["Values"])
-    out = pd.DataFrame({"item": d["Short Desc"].values, "year": yr.astype(int).values, "la_number": d["la_number"].values,
+    out = pd.DataFrame({"item": d["Short Desc"].values, "year": yr.astype(int).values,
+                        "la_number": d["la_number"].values,
                         "name": d["LA and Regions"].values, "value_text": vals.values, "row": d["_row"].values})
     dup = out.duplicated(["item", "la_number", "year"], keep=False)
     if dup.any():

@@ -51,8 +51,8 @@ def iod2019(ctx: BuildContext) -> None:
             r = df[df[CODE].duplicated()].iloc[0]
             raise SourceError(sid, rel, f"duplicate area code in sheet {sheet}", column=CODE, row=int(r["_line"]),
                               value=r[CODE])
-        part = pd.DataFrame({"area_code": df[CODE].astype(str).str.strip(), "area_name": df[NAME].astype(str).str.strip(),
-                             "line": df["_line"]})
+        part = pd.DataFrame({"area_code": df[CODE].astype(str).str.strip(),
+                             "area_name": df[NAME].astype(str).str.strip(), "line": df["_line"]})
         for c, m in cols.items():
             p = parse_counts(df, c, sid, rel, {}, integer=m.endswith("_rank"))
             part[m] = p["value"].values
@@ -122,7 +122,8 @@ def iod2025(ctx: BuildContext) -> None:
     if bad.any().any():
         col = bad.any()[bad.any()].index[0]
         i = bad[col].idxmax()
-        raise SourceError(sid, ctx.rel(sid), "not a number", column=col, row=int(mye.at[i, "_line"]), value=vals.at[i, col])
+        raise SourceError(sid, ctx.rel(sid), "not a number", column=col, row=int(mye.at[i, "_line"]),
+                          value=vals.at[i, col])
     pop = pd.DataFrame({"code": mye["code"].values, "year": mye["year"].astype(int).values,
                         "population": num.sum(axis=1, min_count=len(ages)).values,
                         "pop_0_15": num[[f"Age {i}" for i in range(16)]].sum(axis=1, min_count=16).values})

@@ -33,7 +33,8 @@ def run(ctx: BuildContext) -> None:
     info = ctx.df("SELECT * FROM comparator_set_info")
     if "stat_neighbours" in tables and "atlas_model" not in set(sets["set_id"]):
         nb = ctx.df("SELECT area_code, rank, neighbour_code FROM stat_neighbours ORDER BY area_code, rank")
-        atlas = nb.assign(set_id="atlas_model", edition=ATLAS_INFO["edition"], source_rank=nb["rank"], closeness=None, area_dfe_code=None,
+        atlas = nb.assign(set_id="atlas_model", edition=ATLAS_INFO["edition"], source_rank=nb["rank"],
+                          closeness=None, area_dfe_code=None,
                           neighbour_dfe_code=None, note=None, source_id="", line=None, alias_of=None)
         sets = pd.concat([sets, atlas[sets.columns]], ignore_index=True)
         info = pd.concat([info, pd.DataFrame([dict(ATLAS_INFO, n_areas=nb["area_code"].nunique())])],

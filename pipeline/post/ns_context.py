@@ -1,7 +1,8 @@
 """North–south model with child and maternal context covariates -> `ns_context_models` (docs/methods.md §13).
 
 For each context measure with enough coverage, the primary north–south model (negative binomial, infant care starts
-with log births as offset, northing and IMD 2019 score, year fixed effects; pipeline/post/stats/north_south.py) is fitted
+with log births as offset, northing and IMD 2019 score, year fixed effects;
+pipeline/post/stats/north_south.py) is fitted
 twice on the SAME LA-years — without and with the context measure — so that the change in the northing rate ratio
 is due to the covariate, not to a different sample. Alignment: a DfE year ending 31 March Y takes a calendar-year
 measure for Y-1 (the births rule) and a financial-year measure for Y itself. Breastfeeding at 6–8 weeks is not used:
@@ -38,7 +39,8 @@ COLS = ["covariate", "years", "n", "n_areas", "n_years", "northing_rr", "northin
         "family", "note", "text"]
 TITLES = {"context_child_low_income": "children in relative low income",
           "context_infant_mortality": "infant mortality", "context_low_birth_weight": "low birth weight (term babies)",
-          "context_u18_conceptions": "under-18 conceptions", "context_breastfeeding_6_8wk": "breastfeeding at 6-8 weeks"}
+          "context_u18_conceptions": "under-18 conceptions",
+          "context_breastfeeding_6_8wk": "breastfeeding at 6-8 weeks"}
 
 
 def _text(r: dict) -> str:
@@ -49,10 +51,12 @@ def _text(r: dict) -> str:
     share = r["share_further_explained"]
     sh = (f"about {share * 100:.0f}% of the deprivation-adjusted north–south gradient is further accounted for"
           if 0 <= share <= 1 else "the gradient is not reduced")
-    return (f"{name.capitalize()} (DfE years {r['years']}, {r['n_areas']} LAs, {r['n']} LA-years): adding it changes the rate "
+    return (f"{name.capitalize()} (DfE years {r['years']}, {r['n_areas']} LAs, {r['n']} LA-years): "
+            "adding it changes the rate "
             f"ratio per 100 km north from {r['northing_rr']:.3f} (95% CI {r['northing_lower']:.3f}–"
             f"{r['northing_upper']:.3f}) to {r['northing_rr_with_covariate']:.3f} ({r['northing_with_lower']:.3f}–"
-            f"{r['northing_with_upper']:.3f}); {sh}. The infant care-entry rate is multiplied by {r['covariate_rr']:.2f} "
+            f"{r['northing_with_upper']:.3f}); {sh}. "
+            f"The infant care-entry rate is multiplied by {r['covariate_rr']:.2f} "
             f"(95% CI {r['covariate_lower']:.2f}–{r['covariate_upper']:.2f}) {r['covariate_unit']}, with northing "
             "and deprivation held fixed.")
 

@@ -51,7 +51,8 @@ def ns_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.
     return d, north_src
 
 
-def model_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame, succ: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def model_frame(ctx: BuildContext, iv: pd.DataFrame, areas: pd.DataFrame,
+                succ: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     d, north_src = ns_frame(ctx, iv, areas, succ)
     keys = list(zip(d["area_code"], d["year"].astype(int)))
     for var, mid in (("mbu", "mbu_distance_km"), ("beds", "mbu_beds_100km_per_10k_births"),

@@ -147,8 +147,9 @@ def district_points(ctx: BuildContext, codes: list[str]) -> dict[str, dict]:
 
 
 def services_points(ctx: BuildContext) -> pd.DataFrame:
-    u = read_csv(ctx, "mbu_units", required=["unit_id", "unit_name", "country", "town", "postcode", "provider_as_stated",
-                                             "beds", "beds_note", "status", "notes", "source_url", "as_of"])
+    u = read_csv(ctx, "mbu_units", required=["unit_id", "unit_name", "country", "town", "postcode",
+                                             "provider_as_stated", "beds", "beds_note", "status", "notes", "source_url",
+                                             "as_of"])
     dup = u[u["unit_id"].duplicated()]
     if len(dup):
         raise SourceError("mbu_units", ctx.rel("mbu_units"), "unit_id appears twice", column="unit_id",

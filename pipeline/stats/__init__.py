@@ -21,7 +21,7 @@ from .intervals import BYAR_MIN_COUNT, LEVELS, byar_ci, oe_ci, scale_interval, s
 from .models import CountFit, fit_count_model, nearest_neighbours, rate_ratio_per, share_explained
 from .trends import poisson_trend, poisson_trends_batch
 
-__all__ = ["BYAR_MIN_COUNT", "LEVELS", "CountFit", "Overdispersion", "byar_ci", "decile_dispersion", "deciles_from_rank",
-           "deciles_from_score", "fit_count_model", "funnel_flag", "funnel_limits", "nearest_neighbours",
-           "od_funnel_limits", "oe_ci", "overdispersion", "poisson_trend", "poisson_trends_batch", "rate_ratio_per",
-           "ridits", "scale_interval", "share_explained", "significance", "sii_rii", "wilson_ci"]
+__all__ = ["BYAR_MIN_COUNT", "LEVELS", "CountFit", "Overdispersion", "byar_ci", "decile_dispersion",
+           "deciles_from_rank", "deciles_from_score", "fit_count_model", "funnel_flag", "funnel_limits",
+           "nearest_neighbours", "od_funnel_limits", "oe_ci", "overdispersion", "poisson_trend", "poisson_trends_batch",
+           "rate_ratio_per", "ridits", "scale_interval", "share_explained", "significance", "sii_rii", "wilson_ci"]

@@ -24,6 +24,6 @@ from .schema import (
 from .store import import_file, store, user_db_path
 from .validate import validate_extract
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFINITION_FIELDS", "ENGLAND", "MAX_ROWS", "TEMPLATE", "VALUE_COLS", "DisclosureRule",
-           "ImportResult", "Problem", "add_denominators", "apply_disclosure", "compute", "decode", "import_file", "store",
-           "suppressed_note", "user_db_path", "validate_extract"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFINITION_FIELDS", "ENGLAND", "MAX_ROWS", "TEMPLATE", "VALUE_COLS",
+           "DisclosureRule", "ImportResult", "Problem", "add_denominators", "apply_disclosure", "compute", "decode",
+           "import_file", "store", "suppressed_note", "user_db_path", "validate_extract"]

@@ -20,7 +20,8 @@ PERIOD_RE = re.compile(r"^(\d{4})[/-](\d{2}|\d{4})$")
 TEMPLATE = """area_code,year,measure,numerator,denominator,definition,source
 E06000009,2020,newborn_s31,14,,Newborns (under 7 days) subject to s.31 care proceedings,Local case records (example)
 E08000011,2020,newborn_s31,9,1932,Newborns (under 7 days) subject to s.31 care proceedings,Local case records (example)
-E92000001,2020,newborn_s31,2914,610505,Newborns (under 7 days) subject to s.31 care proceedings,Local case records (example)
+E92000001,2020,newborn_s31,2914,610505,Newborns (under 7 days) subject to s.31 care proceedings,\
+Local case records (example)
 """
 
 

@@ -230,7 +230,8 @@ def _check_definitions(out: list[dict]) -> list[Problem]:
         for o in out:
             if o["measure_id"] in first and first[o["measure_id"]][1] != o[f]:
                 P.append(Problem(o["row"], f, o[f], f"measure {o['measure_id']!r} mixes definitions ({f} "
-                                                    f"{first[o['measure_id']][1]!r} in row {first[o['measure_id']][0]}): "
+                                                    f"{first[o['measure_id']][1]!r} in row "
+                                                    f"{first[o['measure_id']][0]}): "
                                                     "give each definition its own measure id"))
             first.setdefault(o["measure_id"], (o["row"], o[f]))
     return P

@@ -116,7 +116,8 @@ def _aggregate(r) -> bool:
     return bool(codes) and all(ALWAYS.match(c) for c in codes)
 
 
-def do_table(rows: list[list], header_rows: int, name: str, areas: Areas, area_rule=True, keep_small=False) -> list[list]:
+def do_table(rows: list[list], header_rows: int, name: str, areas: Areas, area_rule=True,
+             keep_small=False) -> list[list]:
     header = rows[header_rows - 1] if header_rows else None
     # small workbook sheets keep every row (and so every line number a data/source_corrections.csv entry refers to)
     small = keep_small and len(rows) <= 400

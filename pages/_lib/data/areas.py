@@ -44,7 +44,8 @@ def area_info(code: str) -> dict:
 def successors() -> pd.DataFrame:
     return query("""
         SELECT s.*, o.area_name AS old_name, n.area_name AS new_name
-        FROM area_successors s LEFT JOIN areas o ON o.area_code = s.old_code LEFT JOIN areas n ON n.area_code = s.new_code
+        FROM area_successors s LEFT JOIN areas o ON o.area_code = s.old_code """
+        """LEFT JOIN areas n ON n.area_code = s.new_code
         ORDER BY from_year""")
 
 

@@ -90,7 +90,8 @@ def _df(tok: str, sql: str, params: list | tuple = ()) -> pd.DataFrame:
 # schema
 @st.cache_data(show_spinner=False)
 def _schema(tok: str) -> dict[str, list[str]]:
-    df = _df(tok, "SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, ordinal_position")
+    df = _df(tok, "SELECT table_name, column_name FROM information_schema.columns "
+                  "ORDER BY table_name, ordinal_position")
     return {t: list(g["column_name"]) for t, g in df.groupby("table_name")}
 
 
