@@ -57,6 +57,10 @@ def cmd_build(args) -> int:
 def _release_zip(warehouse: Path) -> None:
     """The whole-release zip of the new build, made now (after the warehouse swap) so the app's download starts at
     once; never fatal (the app makes it on demand)."""
+    from .release_paths import current_zip
+    if (ready := current_zip(warehouse)) is not None:  # checked without importing pandas: a no-op stays fast
+        print(f"release zip {ready} ready")
+        return
     from .release_cache import prepare
     res = prepare(warehouse)
     if res.path is None:

@@ -13,13 +13,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .release_paths import BUILD_ID_LEN, build_id  # noqa: F401 (the build id rule, importable from here)
+
 TABLE = "build_manifests"
 KEEP = 100
-BUILD_ID_LEN = 12
-
-
-def build_id(fingerprint: str | None) -> str:
-    return str(fingerprint or "")[:BUILD_ID_LEN]
 
 
 def current(con: duckdb.DuckDBPyConnection) -> dict:

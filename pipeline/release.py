@@ -31,7 +31,8 @@ from . import config, manifest
 from .errors import AtlasError
 from .fingerprint import sha256_file
 from .opendata import safe_csv_bytes
-from .release_describe import NAME_RE, TYPES, doc_descriptions, package, readme, release_name, table_schema
+from .release_describe import NAME_RE, TYPES, doc_descriptions, package, readme, table_schema
+from .release_paths import default_cache_dir, release_name, zip_path, zip_ready  # noqa: F401 (importable from here)
 
 EXCLUDED_COLUMNS = {"build_info": {"mirror", "raw_dir"}}
 SUPPRESSED_BLANK = re.compile(r"(value|numerator|lower_\w+|upper_\w+|rate)")
@@ -154,23 +155,6 @@ def _write(con, root: Path, info: dict, bid: str) -> None:
     (root / "README.md").write_text(readme(info, bid, measures, sources, counts, tdesc), encoding="utf-8")
 
 
-def zip_path(cache_dir: Path, warehouse: Path | None = None) -> Path:
-    """Where the release zip of `warehouse` lives in `cache_dir` (named by its build id); nothing is made here."""
-    con = duckdb.connect(str(Path(warehouse or config.warehouse_path())), read_only=True)
-    try:
-        bid = manifest.build_id(con.execute("SELECT fingerprint FROM build_info").fetchone()[0])
-    finally:
-        con.close()
-    return Path(cache_dir) / f"{release_name(bid)}.zip"
-
-
-def zip_ready(path: Path, warehouse: Path | None = None) -> bool:
-    """True when the zip at `path` exists and was made after `warehouse` was written (a forced rebuild keeps the
-    build id, so an older zip of the same id would carry the earlier build's build_info)."""
-    try:
-        return path.stat().st_mtime_ns >= Path(warehouse or config.warehouse_path()).stat().st_mtime_ns
-    except FileNotFoundError:
-        return False
 
 
 ZIP_LEVEL = 1  # deflate level: 1 zips the release in ~0.7 s vs ~2.3 s at 6, for a zip ~8% larger (benchmarks/)
@@ -224,9 +208,3 @@ def _cleanup_stale(cache_dir: Path) -> None:
                 p.unlink(missing_ok=True)
         except PermissionError:
             pass
-
-
-def default_cache_dir(warehouse: Path | None = None) -> Path:
-    """Where the app keeps release zips: $ATLAS_RELEASE_CACHE, else releases/ next to the warehouse."""
-    env = os.environ.get("ATLAS_RELEASE_CACHE")
-    return Path(env) if env else Path(warehouse or config.warehouse_path()).parent / "releases"

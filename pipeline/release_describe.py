@@ -8,10 +8,7 @@ import pandas as pd
 
 from . import manifest
 from .opendata import LICENCE
-
-
-def release_name(build_id: str) -> str:
-    return f"atlas-release-{build_id}"
+from .release_paths import release_name
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 

@@ -187,3 +187,30 @@ def test_background_runs_once_at_a_time_and_never_retries_a_failure():
         raise RuntimeError("no space")
     release_cache.in_background("k-fail", fail).join(10)
     assert release_cache.in_background("k-fail", fail) is None and len(runs) == 3
+
+
+def test_noop_build_finds_the_current_zip_without_pandas_or_making_it(tmp_path, monkeypatch):
+    """A no-op `atlas build` only checks that this build's zip is in the cache: that check imports no pandas (the
+    no-op rebuild stays ~0.2 s) and never calls the zip maker when the zip is current."""
+    import subprocess
+    import sys
+    code = ("import sys, pipeline.release_paths as p; "
+            "assert 'pandas' not in sys.modules, 'release_paths imports pandas'")
+    r = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    from pipeline import cli, release_paths
+    wh = tmp_path / "atlas.duckdb"
+    with duckdb.connect(str(wh)) as con:
+        con.execute("CREATE TABLE build_info AS SELECT 'abcdef1234567890' AS fingerprint")
+    monkeypatch.setenv("ATLAS_RELEASE_CACHE", str(tmp_path / "rel"))
+    z = release_paths.zip_path(tmp_path / "rel", wh)
+    z.parent.mkdir()
+    z.write_bytes(b"zip")
+    monkeypatch.setattr(release_cache, "prepare", lambda *a, **k: pytest.fail("zip remade although current"))
+    cli._release_zip(wh)
+    assert release_paths.current_zip(wh) == z
+    newer = z.stat().st_mtime_ns + 10**9  # a newer warehouse (forced rebuild, same build id): the zip is stale
+    import os
+    os.utime(wh, ns=(newer, newer))
+    assert release_paths.current_zip(wh) is None
