@@ -146,6 +146,19 @@ def district_points(ctx: BuildContext, codes: list[str]) -> dict[str, dict]:
     return out
 
 
+def _later_facts(facts: pd.DataFrame, uid: str, name: str, status_stated: str) -> tuple[str, str, str, list[str]]:
+    """A unit's name and status after the later dated facts about it (a renamed unit, a unit reported open), with a
+    note for each rename: (name, status, status as stated, notes)."""
+    status, notes = unit_status(status_stated), []
+    for fr in facts[facts["unit_id"] == uid].itertuples():
+        if fr.field == "unit_name" and fr.value_as_stated != name:
+            notes.append(f"named {fr.value_as_stated} ({fr.source_url}, {fr.as_of}); listed earlier as {name}")
+            name = fr.value_as_stated
+        if fr.field == "status" and fr.value_as_stated.lower().startswith("open"):
+            status, status_stated = "open", f"{fr.value_as_stated} ({fr.source_url}, {fr.as_of})"
+    return name, status, status_stated, notes
+
+
 def services_points(ctx: BuildContext) -> pd.DataFrame:
     u = read_csv(ctx, "mbu_units", required=["unit_id", "unit_name", "country", "town", "postcode",
                                              "provider_as_stated", "beds", "beds_note", "status", "notes", "source_url",
@@ -170,14 +183,7 @@ def services_points(ctx: BuildContext) -> pd.DataFrame:
     beds = _num(ctx, "mbu_units", u, "beds")
     for (i, r), b in zip(u.iterrows(), beds):
         uid = r["unit_id"]
-        status, status_stated, name = unit_status(r["status"]), r["status"], r["unit_name"]
-        notes = []
-        for fr in facts[facts["unit_id"] == uid].itertuples():
-            if fr.field == "unit_name" and fr.value_as_stated != name:
-                notes.append(f"named {fr.value_as_stated} ({fr.source_url}, {fr.as_of}); listed earlier as {name}")
-                name = fr.value_as_stated
-            if fr.field == "status" and fr.value_as_stated.lower().startswith("open"):
-                status, status_stated = "open", f"{fr.value_as_stated} ({fr.source_url}, {fr.as_of})"
+        name, status, status_stated, notes = _later_facts(facts, uid, r["unit_name"], r["status"])
         it = interp.loc[uid]
         lat_v = lon_v = e_v = n_v = radius = None
         conf, level, loc_src, pc, basis, district = "none", "none", None, r["postcode"] or None, None, None
