@@ -53,23 +53,16 @@ def nearest_sentence(code: str, year: int | None = None) -> str | None:
     return s
 
 
+NEAREST_COLS = {"name": "Unit", "town": "Town", "country": "Country", "status": "Status",
+                "opened": "Opened (basis in the notes)", "beds": "Beds", "location_level": "Location level",
+                "location_confidence": "Confidence", "error_radius_km": "Within about (km)",
+                "distance_km": "Distance (km)", "opened_basis": "Opening date basis"}
+
+
 def units_near(code: str, n: int = 5, year: int | None = None) -> pd.DataFrame:
     """The `n` units nearest to the LA's representative point among those open at 31 March `year` (all units when
     `year` is None)."""
-    ids = ",".join(data.services_points_open(year)["unit_id"].astype(str))
-    return data.query("""
-        SELECT s.name AS "Unit", s.town AS "Town", s.country AS "Country", s.status AS "Status",
-               CAST(s.opened AS VARCHAR) AS "Opened (basis in the notes)", s.beds AS "Beds",
-               s.location_level AS "Location level", s.location_confidence AS "Confidence",
-               s.error_radius_km AS "Within about (km)",
-               round(2 * 6371.0088 * asin(sqrt(
-                   pow(sin(radians(s.lat - g.rep_lat) / 2), 2) +
-                   cos(radians(g.rep_lat)) * cos(radians(s.lat)) * pow(sin(radians(s.lon - g.rep_lon) / 2), 2))), 1)
-                   AS "Distance (km)",
-               s.opened_basis AS "Opening date basis"
-        FROM services_points s, la_geo g
-        WHERE g.area_code = ? AND s.lat IS NOT NULL AND list_contains(string_split(?, ','), s.unit_id)
-        ORDER BY "Distance (km)" LIMIT ?""", [code, ids, int(n)])
+    return data.nearest_mbus(code, n, year)[list(NEAREST_COLS)].rename(columns=NEAREST_COLS)
 
 
 def show_nearest(code: str, key: str, year: int | None = None) -> None:
